@@ -1,0 +1,13 @@
+// The one file that registers the addon's exports. Each concern lives in native/napi/<concern>_napi.cc.
+#include <napi.h>
+
+#include "napi/vector_index_napi.h"
+
+namespace {
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  loupe_napi::RegisterVectorIndex(env, exports);
+  return exports;
+}
+}  // namespace
+
+NODE_API_MODULE(loupe, Init)

@@ -1,0 +1,43 @@
+// The ONE place that loads the compiled addon. Everything else imports the checked wrappers in src/native/*.ts.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface RawSearchResult {
+  scores: Float32Array;
+  ids: BigInt64Array;
+}
+
+export interface RawVectorIndex {
+  readonly size: number;
+  readonly dim: number;
+  readonly kind: 'flat' | 'hnsw';
+  add(vectors: Float32Array, ids: BigInt64Array): Promise<number>;
+  remove(ids: BigInt64Array): Promise<number>;
+  search(queries: Float32Array, k: number, efSearch: number): Promise<RawSearchResult>;
+  searchSubset(queries: Float32Array, ids: BigInt64Array, k: number): Promise<RawSearchResult>;
+  save(path: string): Promise<void>;
+  contains(id: bigint): boolean;
+}
+
+export interface RawAddon {
+  VectorIndex: {
+    new (dim: number, kind: 'flat' | 'hnsw', hnswM: number): RawVectorIndex;
+    load(path: string): Promise<RawVectorIndex>;
+  };
+  [name: string]: unknown;
+}
+
+function findAddon(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'build', 'Release', 'loupe.node');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('Loupe native addon not found: run `npm run build:native` (needs cmake, g++ and libfaiss-dev)');
+}
+
+const require = createRequire(import.meta.url);
+export const addon: RawAddon = require(process.env.LOUPE_ADDON_PATH ?? findAddon()) as RawAddon;
