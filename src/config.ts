@@ -1,0 +1,75 @@
+// Runtime configuration: environment variables with sensible defaults, overridable by CLI flags.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
+
+export interface LoupeConfig {
+  /** Where Loupe keeps its state: embedded Postgres (unless DATABASE_URL), FAISS snapshots, uploads. */
+  dataDir: string;
+  /** External Postgres; when unset Loupe starts an embedded one under dataDir. */
+  databaseUrl: string | null;
+  /** Embedded Postgres data folder (default: <dataDir>/pg; as root: /var/lib/loupe/pg-<hash>). */
+  pgDataDir: string | null;
+  host: string;
+  port: number;
+  modelsDir: string;
+  defaultModel: string;
+  provider: ExecutionProvider;
+  /** Local image paths are accepted only under this folder (null: local paths refused). */
+  imageRoot: string | null;
+  allowPrivateNetwork: boolean;
+  allowLoopback: boolean;
+  maxImagePixels: number;
+  maxImageBytes: number;
+  fetchConnectTimeoutMs: number;
+  fetchTotalTimeoutMs: number;
+  fetchConcurrency: number;
+  /** Snapshot a FAISS index after this many applied changes (and on shutdown). */
+  snapshotEvery: number;
+}
+
+export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+
+function envBool(name: string, fallback: boolean): boolean {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  return ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+}
+
+function envInt(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`Expected a non-negative integer for ${name} but received ${v}`);
+  return n;
+}
+
+function envProvider(): ExecutionProvider {
+  const v = (process.env.LOUPE_PROVIDER ?? 'cpu').toLowerCase();
+  if (v === 'cpu' || v === 'cuda' || v === 'tensorrt') return v;
+  throw new Error(`Expected one of cpu, cuda, tensorrt for LOUPE_PROVIDER but received ${v}`);
+}
+
+export function loadConfig(overrides: Partial<LoupeConfig> = {}): LoupeConfig {
+  const base: LoupeConfig = {
+    dataDir: resolve(process.env.LOUPE_DATA_DIR ?? resolve(repoRoot, '.loupe')),
+    databaseUrl: process.env.DATABASE_URL || null,
+    pgDataDir: process.env.LOUPE_PG_DIR ? resolve(process.env.LOUPE_PG_DIR) : null,
+    host: process.env.LOUPE_HOST ?? '127.0.0.1',
+    port: envInt('LOUPE_PORT', 8700),
+    modelsDir: resolve(process.env.LOUPE_MODELS_DIR ?? resolve(repoRoot, 'models')),
+    defaultModel: process.env.LOUPE_DEFAULT_MODEL ?? 'color-clip',
+    provider: envProvider(),
+    imageRoot: process.env.LOUPE_IMAGE_ROOT ? resolve(process.env.LOUPE_IMAGE_ROOT) : null,
+    allowPrivateNetwork: envBool('LOUPE_ALLOW_PRIVATE_NETWORK', false),
+    allowLoopback: envBool('LOUPE_ALLOW_LOOPBACK', false),
+    maxImagePixels: envInt('LOUPE_MAX_IMAGE_PIXELS', 50_000_000),
+    maxImageBytes: envInt('LOUPE_MAX_IMAGE_BYTES', 25 * 1024 * 1024),
+    fetchConnectTimeoutMs: envInt('LOUPE_FETCH_CONNECT_TIMEOUT_MS', 5_000),
+    fetchTotalTimeoutMs: envInt('LOUPE_FETCH_TOTAL_TIMEOUT_MS', 20_000),
+    fetchConcurrency: envInt('LOUPE_FETCH_CONCURRENCY', 8),
+    snapshotEvery: envInt('LOUPE_SNAPSHOT_EVERY', 2_000),
+  };
+  return { ...base, ...overrides };
+}

@@ -1,0 +1,30 @@
+// Per-index settings, stored as JSON beside the index row.
+import type { RegionMethod } from './types.js';
+
+export interface VectorIndexSettings {
+  kind: 'flat' | 'hnsw';
+  hnswM: number;
+  efSearch: number;
+}
+
+export interface IndexSettings {
+  /** Model folder name under the models directory. */
+  model: string;
+  regionMethod: RegionMethod;
+  /** Fields whose values are images (URL, local path or upload); other string fields are text. */
+  imageFields: string[];
+  vectorIndex: VectorIndexSettings;
+}
+
+export interface IndexRecord {
+  id: number;
+  name: string;
+  settings: IndexSettings;
+  modelId: string;
+  dimension: number;
+  lastSeq: bigint;
+  createdAt: Date;
+}
+
+export const INDEX_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;

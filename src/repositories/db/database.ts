@@ -1,0 +1,37 @@
+// Opens Loupe's database: the configured server or an embedded one, migrated, with a Prisma client.
+import { join } from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../../generated/prisma/client.js';
+import { repoRoot, type LoupeConfig } from '../../config.js';
+import { defaultPgDataDir, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres.js';
+import { applyMigrations } from './migrate.js';
+
+export type Db = InstanceType<typeof PrismaClient>;
+
+export interface Database {
+  prisma: Db;
+  databaseUrl: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: LoupeConfig): Promise<Database> {
+  let embedded: EmbeddedPostgresHandle | null = null;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedPostgres(config.pgDataDir ?? defaultPgDataDir(config.dataDir));
+    url = embedded.databaseUrl;
+  }
+  await applyMigrations(url, join(repoRoot, 'prisma', 'migrations'));
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+  await prisma.$connect();
+  return {
+    prisma,
+    databaseUrl: url,
+    embedded: embedded !== null,
+    async close() {
+      await prisma.$disconnect();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,220 @@
+// Documents and their chunks in Postgres: atomic replace, deletes, lookups, replay for the vector index,
+// full-text search.
+import { Prisma } from '../generated/prisma/client.js';
+import type { FieldFilter, MediaInfo } from '../domain/search.js';
+import type { Box, DocumentFields } from '../domain/types.js';
+import type { Db } from './db/database.js';
+import { fieldsSql, filterSql } from './filter-sql.js';
+
+export interface NewChunk {
+  field: string;
+  kind: 'image' | 'text';
+  box: Box | null;
+  text: string | null;
+  vector: Float32Array;
+}
+
+export interface StoredDocument {
+  pk: bigint;
+  id: string;
+  fields: DocumentFields;
+  media: Record<string, MediaInfo>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ChunkInfo {
+  seq: bigint;
+  documentPk: bigint;
+  field: string;
+  kind: 'image' | 'text';
+  position: number;
+  box: Box | null;
+  text: string | null;
+}
+
+export interface ChunkConstraint {
+  filters?: FieldFilter[];
+  fields?: string[];
+}
+
+export interface LexicalMatch {
+  documentPk: bigint;
+  field: string;
+  text: string;
+  rank: number;
+}
+
+const toBytes = (v: Float32Array) => new Uint8Array(v.buffer as ArrayBuffer, v.byteOffset, v.byteLength);
+
+export function bytesToVectors(rows: Uint8Array[], dim: number): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  rows.forEach((b, i) => {
+    if (b.byteLength !== dim * 4) throw new Error(`stored vector has ${b.byteLength / 4} dims, expected ${dim}`);
+    // Copy: the driver's buffer may not be 4-byte aligned.
+    out.set(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), i * dim);
+  });
+  return out;
+}
+
+function boxOf(r: { x1: number | null; y1: number | null; x2: number | null; y2: number | null }): Box | null {
+  return r.x1 === null || r.y1 === null || r.x2 === null || r.y2 === null ? null : { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 };
+}
+
+export class DocumentRepository {
+  constructor(private readonly prisma: Db) {}
+
+  /**
+   * Inserts or replaces one document and all its chunks in one transaction. The index row is locked first, so
+   * the sequence numbers of one index commit in order (the vector index relies on it).
+   */
+  async replace(indexId: number, externalId: string, fields: DocumentFields, media: Record<string, MediaInfo>, chunks: NewChunk[]): Promise<{ replaced: boolean }> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT 1 FROM indexes WHERE id = ${indexId} FOR UPDATE`;
+      const existing = await tx.document.findUnique({ where: { indexId_externalId: { indexId, externalId } }, select: { id: true } });
+      let maxSeq = 0n;
+      let documentId: bigint;
+      if (existing) {
+        documentId = existing.id;
+        const old = await tx.chunk.findMany({ where: { documentId }, select: { seq: true } });
+        if (old.length) {
+          await tx.chunk.deleteMany({ where: { documentId } });
+          const rows = await tx.$queryRaw<{ seq: bigint }[]>`
+            INSERT INTO chunk_deletions (seq, index_id, chunk_seq)
+            SELECT nextval('loupe_seq'), ${indexId}, s FROM unnest(${old.map((o) => o.seq)}::bigint[]) AS s
+            RETURNING seq`;
+          for (const r of rows) if (r.seq > maxSeq) maxSeq = r.seq;
+        }
+        await tx.document.update({ where: { id: documentId }, data: { fields, media: media as object, updatedAt: new Date() } });
+      } else {
+        documentId = (await tx.document.create({ data: { indexId, externalId, fields, media: media as object }, select: { id: true } })).id;
+      }
+      if (chunks.length) {
+        const seqs = await tx.$queryRaw<{ seq: bigint }[]>`SELECT nextval('loupe_seq') AS seq FROM generate_series(1, ${chunks.length}::int)`;
+        await tx.chunk.createMany({
+          data: chunks.map((c, i) => ({
+            seq: seqs[i]!.seq,
+            indexId,
+            documentId,
+            field: c.field,
+            kind: c.kind,
+            position: i,
+            x1: c.box?.x1 ?? null,
+            y1: c.box?.y1 ?? null,
+            x2: c.box?.x2 ?? null,
+            y2: c.box?.y2 ?? null,
+            text: c.text,
+            vector: toBytes(c.vector),
+          })),
+        });
+        for (const s of seqs) if (s.seq > maxSeq) maxSeq = s.seq;
+      }
+      if (maxSeq > 0n) await tx.index.update({ where: { id: indexId }, data: { lastSeq: maxSeq } });
+      return { replaced: existing !== null };
+    }, { timeout: 60_000, maxWait: 30_000 });
+  }
+
+  /** Deletes documents by external id; their chunk deletions are logged for the vector index. Returns ids deleted. */
+  async delete(indexId: number, externalIds: string[]): Promise<string[]> {
+    if (!externalIds.length) return [];
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT 1 FROM indexes WHERE id = ${indexId} FOR UPDATE`;
+      const docs = await tx.document.findMany({ where: { indexId, externalId: { in: externalIds } }, select: { id: true, externalId: true } });
+      if (!docs.length) return [];
+      const rows = await tx.$queryRaw<{ seq: bigint }[]>`
+        INSERT INTO chunk_deletions (seq, index_id, chunk_seq)
+        SELECT nextval('loupe_seq'), ${indexId}, c.seq FROM chunks c WHERE c.document_id = ANY(${docs.map((d) => d.id)}::bigint[])
+        RETURNING seq`;
+      await tx.document.deleteMany({ where: { id: { in: docs.map((d) => d.id) } } });
+      const maxSeq = rows.reduce((m, r) => (r.seq > m ? r.seq : m), 0n);
+      if (maxSeq > 0n) await tx.index.update({ where: { id: indexId }, data: { lastSeq: maxSeq } });
+      return docs.map((d) => d.externalId);
+    });
+  }
+
+  async find(indexId: number, externalId: string): Promise<StoredDocument | null> {
+    const d = await this.prisma.document.findUnique({ where: { indexId_externalId: { indexId, externalId } } });
+    return d ? this.toStored(d) : null;
+  }
+
+  async byPks(pks: bigint[]): Promise<Map<bigint, StoredDocument>> {
+    const rows = pks.length ? await this.prisma.document.findMany({ where: { id: { in: pks } } }) : [];
+    return new Map(rows.map((d) => [d.id, this.toStored(d)]));
+  }
+
+  async chunksOf(documentPk: bigint): Promise<ChunkInfo[]> {
+    const rows = await this.prisma.chunk.findMany({
+      where: { documentId: documentPk },
+      orderBy: { position: 'asc' },
+      select: { seq: true, documentId: true, field: true, kind: true, position: true, x1: true, y1: true, x2: true, y2: true, text: true },
+    });
+    return rows.map((r) => this.toChunk(r));
+  }
+
+  /** Chunk metadata for vector hits, restricted by an optional constraint (filters, fields). */
+  async chunkInfo(seqs: bigint[], constraint: ChunkConstraint = {}): Promise<Map<bigint, ChunkInfo>> {
+    if (!seqs.length) return new Map();
+    const rows = await this.prisma.$queryRaw<{ seq: bigint; document_id: bigint; field: string; kind: string; position: number; x1: number | null; y1: number | null; x2: number | null; y2: number | null; text: string | null }[]>`
+      SELECT c.seq, c.document_id, c.field, c.kind, c.position, c.x1, c.y1, c.x2, c.y2, c.text
+      FROM chunks c JOIN documents d ON d.id = c.document_id
+      WHERE c.seq = ANY(${seqs}::bigint[]) AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.filters)}`;
+    return new Map(rows.map((r) => [r.seq, this.toChunk({ ...r, documentId: r.document_id })]));
+  }
+
+  async countMatching(indexId: number, constraint: ChunkConstraint): Promise<number> {
+    const [row] = await this.prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM chunks c JOIN documents d ON d.id = c.document_id
+      WHERE c.index_id = ${indexId} AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.filters)}`;
+    return Number(row?.n ?? 0n);
+  }
+
+  async matchingSeqs(indexId: number, constraint: ChunkConstraint): Promise<BigInt64Array> {
+    const rows = await this.prisma.$queryRaw<{ seq: bigint }[]>`
+      SELECT c.seq FROM chunks c JOIN documents d ON d.id = c.document_id
+      WHERE c.index_id = ${indexId} AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.filters)}`;
+    return BigInt64Array.from(rows.map((r) => r.seq));
+  }
+
+  /** Chunks with after < seq <= upTo, in pages, for the vector index catch-up. */
+  async *chunksBetween(indexId: number, after: bigint, upTo: bigint, dim: number, pageSize = 2000): AsyncGenerator<{ seqs: BigInt64Array; vectors: Float32Array }> {
+    let cursor = after;
+    for (;;) {
+      const rows = await this.prisma.$queryRaw<{ seq: bigint; vector: Uint8Array }[]>`
+        SELECT seq, vector FROM chunks WHERE index_id = ${indexId} AND seq > ${cursor} AND seq <= ${upTo}
+        ORDER BY seq LIMIT ${pageSize}`;
+      if (!rows.length) return;
+      yield { seqs: BigInt64Array.from(rows.map((r) => r.seq)), vectors: bytesToVectors(rows.map((r) => r.vector), dim) };
+      cursor = rows[rows.length - 1]!.seq;
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  async deletionsBetween(indexId: number, after: bigint, upTo: bigint): Promise<BigInt64Array> {
+    const rows = await this.prisma.$queryRaw<{ chunk_seq: bigint }[]>`
+      SELECT chunk_seq FROM chunk_deletions WHERE index_id = ${indexId} AND seq > ${after} AND seq <= ${upTo}`;
+    return BigInt64Array.from(rows.map((r) => r.chunk_seq));
+  }
+
+  /** Best-matching text chunk per document by full-text rank (0..1), best documents first. */
+  async lexical(indexId: number, q: string, constraint: ChunkConstraint, limit: number, offset: number): Promise<LexicalMatch[]> {
+    const rows = await this.prisma.$queryRaw<{ document_id: bigint; field: string; text: string; rank: number }[]>`
+      WITH q AS (SELECT websearch_to_tsquery('english', ${q}) AS query),
+      best AS (
+        SELECT DISTINCT ON (c.document_id) c.document_id, c.field, c.text, ts_rank_cd(c.tsv, q.query, 32)::float8 AS rank
+        FROM chunks c JOIN documents d ON d.id = c.document_id, q
+        WHERE c.index_id = ${indexId} AND c.kind = 'text' AND c.tsv @@ q.query
+          AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.filters)}
+        ORDER BY c.document_id, rank DESC
+      )
+      SELECT document_id, field, text, rank FROM best ORDER BY rank DESC, document_id LIMIT ${limit} OFFSET ${offset}`;
+    return rows.map((r) => ({ documentPk: r.document_id, field: r.field, text: r.text, rank: r.rank }));
+  }
+
+  private toStored(d: { id: bigint; externalId: string; fields: unknown; media: unknown; createdAt: Date; updatedAt: Date }): StoredDocument {
+    return { pk: d.id, id: d.externalId, fields: d.fields as DocumentFields, media: d.media as Record<string, MediaInfo>, createdAt: d.createdAt, updatedAt: d.updatedAt };
+  }
+
+  private toChunk(r: { seq: bigint; documentId: bigint; field: string; kind: string; position: number; x1: number | null; y1: number | null; x2: number | null; y2: number | null; text: string | null }): ChunkInfo {
+    return { seq: r.seq, documentPk: r.documentId, field: r.field, kind: r.kind as 'image' | 'text', position: r.position, box: boxOf(r), text: r.text };
+  }
+}
