@@ -1,11 +1,13 @@
 // The one file that registers the addon's exports. Each concern lives in native/napi/<concern>_napi.cc.
 #include <napi.h>
 
+#include "napi/preprocess_napi.h"
 #include "napi/vector_index_napi.h"
 
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   loupe_napi::RegisterVectorIndex(env, exports);
+  loupe_napi::RegisterPreprocess(env, exports);
   return exports;
 }
 }  // namespace

@@ -21,7 +21,31 @@ export interface RawVectorIndex {
   contains(id: bigint): boolean;
 }
 
+/** 0 auto (CUDA when a device is present), 1 cpu, 2 cuda. */
+export type RawDevice = 0 | 1 | 2;
+
 export interface RawAddon {
+  preprocessBatch(
+    data: Uint8Array,
+    width: number,
+    height: number,
+    boxes: Float32Array,
+    size: number,
+    mode: 0 | 1,
+    resample: 0 | 1,
+    mean: Float32Array,
+    std: Float32Array,
+    rescale: number,
+    device: RawDevice,
+  ): Promise<Float32Array>;
+  letterbox(
+    data: Uint8Array,
+    width: number,
+    height: number,
+    targetWidth: number,
+    targetHeight: number,
+    pad: number,
+  ): Promise<{ tensor: Float32Array; scale: number }>;
   VectorIndex: {
     new (dim: number, kind: 'flat' | 'hnsw', hnswM: number): RawVectorIndex;
     load(path: string): Promise<RawVectorIndex>;
