@@ -35,6 +35,9 @@ export interface Highlight {
 
 export interface SearchHit {
   id: string;
+  documentPk: bigint;
+  createdAt: Date;
+  updatedAt: Date;
   score: number;
   tensorScore: number | null;
   lexicalScore: number | null;

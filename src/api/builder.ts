@@ -1,0 +1,43 @@
+// Pothos builder: plugins and scalars only; every type lives in its own file under schema/.
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import { LoupeError } from '../domain/errors.js';
+import type { Loupe } from '../services/loupe.js';
+
+export interface ApiContext {
+  loupe: Loupe;
+  requestId: string;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: ApiContext;
+  DefaultFieldNullability: false;
+  Scalars: {
+    JSON: { Input: unknown; Output: unknown };
+    File: { Input: File; Output: never };
+  };
+}>({
+  plugins: [ErrorsPlugin],
+  defaultFieldNullability: false,
+  errors: { defaultTypes: [LoupeError], directResult: true },
+});
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value',
+  serialize: (v) => v,
+  parseValue: (v) => v,
+});
+
+builder.scalarType('File', {
+  description: 'A file sent with a GraphQL multipart request',
+  serialize: () => {
+    throw new Error('File is an input-only scalar');
+  },
+  parseValue: (v) => {
+    if (!(v instanceof File)) throw new TypeError('Expected a file part of a multipart request');
+    return v;
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,127 @@
+// Document type, the `document` query and the addDocuments / deleteDocuments mutations.
+import type { ChunkInfo, StoredDocument } from '../../repositories/document-repository.js';
+import type { DocumentResult, UploadedFile } from '../../services/document-service.js';
+import type { MediaInfo } from '../../domain/search.js';
+import { builder } from '../builder.js';
+import { BoxRef } from './box.js';
+import { ErrorCodeEnum } from './errors.js';
+
+export const MediaRef = builder.objectRef<MediaInfo & { field: string }>('Media').implement({
+  description: 'An image field of a document: where it came from and its upright size in pixels',
+  fields: (t) => ({
+    field: t.exposeString('field'),
+    source: t.exposeString('source', { description: 'url | file | upload' }),
+    ref: t.exposeString('ref', { description: 'the URL, the local path, or the sha256 of the uploaded bytes' }),
+    width: t.exposeInt('width'),
+    height: t.exposeInt('height'),
+  }),
+});
+
+export const mediaList = (media: Record<string, MediaInfo>) => Object.entries(media).map(([field, m]) => ({ field, ...m }));
+
+const RegionRef = builder.objectRef<ChunkInfo>('Region').implement({
+  description: 'One indexed chunk: an image region (chunk 0 of each image is the whole image) or a text field',
+  fields: (t) => ({
+    field: t.exposeString('field'),
+    kind: t.exposeString('kind'),
+    position: t.exposeInt('position'),
+    box: t.field({ type: BoxRef, nullable: true, resolve: (c) => c.box }),
+    text: t.exposeString('text', { nullable: true }),
+  }),
+});
+
+type DocumentWithRegions = StoredDocument & { regions?: ChunkInfo[] };
+
+export const DocumentRef = builder.objectRef<DocumentWithRegions>('Document').implement({
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    fields: t.field({ type: 'JSON', resolve: (d) => d.fields }),
+    media: t.field({ type: [MediaRef], resolve: (d) => mediaList(d.media) }),
+    regions: t.field({
+      type: [RegionRef],
+      description: 'Every indexed region of the document (whole image first), with boxes in original pixels',
+      resolve: async (d, _a, ctx) => d.regions ?? ctx.loupe.documents.regionsOf(d.pk),
+    }),
+    createdAt: t.string({ resolve: (d) => d.createdAt.toISOString() }),
+    updatedAt: t.string({ resolve: (d) => d.updatedAt.toISOString() }),
+  }),
+});
+
+const FileFieldInput = builder.inputType('FileFieldInput', {
+  fields: (t) => ({
+    field: t.string({ required: true, description: 'An image field of the index' }),
+    file: t.field({ type: 'File', required: true }),
+  }),
+});
+
+const DocumentInput = builder.inputType('DocumentInput', {
+  fields: (t) => ({
+    id: t.string({ description: 'Caller-chosen id, unique per index (generated when absent); re-adding replaces' }),
+    fields: t.field({ type: 'JSON', required: true, description: 'Field values: strings, numbers, booleans, null. Image fields hold a URL or a local path' }),
+    files: t.field({ type: [FileFieldInput], description: 'Uploaded images for image fields' }),
+  }),
+});
+
+const DocumentResultRef = builder.objectRef<DocumentResult>('DocumentResult').implement({
+  description: 'The outcome for one document; one bad document never fails the batch',
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    ok: t.exposeBoolean('ok'),
+    replaced: t.boolean({ nullable: true, resolve: (r) => (r.ok ? r.replaced : null) }),
+    code: t.field({ type: ErrorCodeEnum, nullable: true, resolve: (r) => (r.ok ? null : r.code) }),
+    message: t.string({ nullable: true, resolve: (r) => (r.ok ? null : r.message) }),
+  }),
+});
+
+const AddDocumentsPayload = builder.objectRef<{ results: DocumentResult[]; processingTimeMs: number }>('AddDocumentsPayload').implement({
+  fields: (t) => ({
+    results: t.field({ type: [DocumentResultRef], resolve: (p) => p.results }),
+    succeeded: t.int({ resolve: (p) => p.results.filter((r) => r.ok).length }),
+    failed: t.int({ resolve: (p) => p.results.filter((r) => !r.ok).length }),
+    processingTimeMs: t.exposeFloat('processingTimeMs'),
+  }),
+});
+
+const DeleteDocumentsPayload = builder.objectRef<{ deleted: string[] }>('DeleteDocumentsPayload').implement({
+  fields: (t) => ({ deleted: t.exposeStringList('deleted'), count: t.int({ resolve: (p) => p.deleted.length }) }),
+});
+
+async function toUploads(files: { field: string; file: File }[] | null | undefined): Promise<Record<string, UploadedFile>> {
+  const out: Record<string, UploadedFile> = {};
+  for (const f of files ?? []) out[f.field] = { name: f.file.name, type: f.file.type || undefined, bytes: new Uint8Array(await f.file.arrayBuffer()) };
+  return out;
+}
+
+builder.queryFields((t) => ({
+  document: t.field({
+    type: DocumentRef,
+    args: { index: t.arg.string({ required: true }), id: t.arg.string({ required: true }) },
+    errors: { union: { name: 'DocumentLookupResult' } },
+    resolve: async (_r, { index, id }, ctx) => {
+      const { document, chunks } = await ctx.loupe.documents.get(index, id);
+      return { ...document, regions: chunks };
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  addDocuments: t.field({
+    type: AddDocumentsPayload,
+    args: { index: t.arg.string({ required: true }), documents: t.arg({ type: [DocumentInput], required: true }) },
+    errors: { union: { name: 'AddDocumentsResult' } },
+    resolve: async (_r, { index, documents }, ctx) => {
+      const started = performance.now();
+      const inputs = await Promise.all(
+        documents.map(async (d) => ({ id: d.id, fields: (d.fields ?? {}) as Record<string, unknown>, uploads: await toUploads(d.files) })),
+      );
+      const results = await ctx.loupe.documents.add(index, inputs);
+      return { results, processingTimeMs: Math.round(performance.now() - started) };
+    },
+  }),
+  deleteDocuments: t.field({
+    type: DeleteDocumentsPayload,
+    args: { index: t.arg.string({ required: true }), ids: t.arg.stringList({ required: true }) },
+    errors: { union: { name: 'DeleteDocumentsResult' } },
+    resolve: async (_r, { index, ids }, ctx) => ({ deleted: await ctx.loupe.documents.delete(index, ids) }),
+  }),
+}));

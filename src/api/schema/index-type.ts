@@ -1,0 +1,95 @@
+// Index type, its queries (indexes, index) and mutations (createIndex, deleteIndex).
+import type { IndexRecord } from '../../domain/index-settings.js';
+import type { RegionMethod } from '../../domain/types.js';
+import { formatRegionMethod } from '../../localize/grid.js';
+import { builder } from '../builder.js';
+
+const RegionMethodRef = builder.objectRef<RegionMethod>('RegionMethod').implement({
+  description: 'How images are split into regions at index time',
+  fields: (t) => ({
+    method: t.string({ resolve: (m) => m.kind }),
+    hn: t.int({ nullable: true, resolve: (m) => (m.kind === 'none' ? null : m.hn) }),
+    wn: t.int({ nullable: true, resolve: (m) => (m.kind === 'none' ? null : m.wn) }),
+    spec: t.string({ description: "Marqo's string form, e.g. simple?hn=3&wn=3", resolve: (m) => formatRegionMethod(m) }),
+  }),
+});
+
+const VectorIndexKindEnum = builder.enumType('VectorIndexKind', { values: { FLAT: { value: 'flat' }, HNSW: { value: 'hnsw' } } as const });
+
+export const IndexRef = builder.objectRef<IndexRecord>('Index').implement({
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    model: t.string({ description: 'Model folder name', resolve: (r) => r.settings.model }),
+    modelId: t.exposeString('modelId', { description: 'Model name and content hash recorded at creation' }),
+    dimension: t.exposeInt('dimension'),
+    regionMethod: t.field({ type: RegionMethodRef, resolve: (r) => r.settings.regionMethod }),
+    imageFields: t.stringList({ resolve: (r) => r.settings.imageFields }),
+    vectorIndex: t.field({ type: VectorIndexKindEnum, resolve: (r) => r.settings.vectorIndex.kind }),
+    documentCount: t.int({ resolve: async (r, _a, ctx) => (await ctx.loupe.indexes.stats(r.name)).documents }),
+    chunkCount: t.int({ resolve: async (r, _a, ctx) => (await ctx.loupe.indexes.stats(r.name)).chunks }),
+    createdAt: t.string({ resolve: (r) => r.createdAt.toISOString() }),
+  }),
+});
+
+const RegionMethodInput = builder.inputType('RegionMethodInput', {
+  fields: (t) => ({
+    method: t.string({ required: true, description: 'none | simple | overlap' }),
+    hn: t.int({ description: 'rows of the grid (default 3)' }),
+    wn: t.int({ description: 'columns of the grid (default 3)' }),
+  }),
+});
+
+const VectorIndexInput = builder.inputType('VectorIndexInput', {
+  fields: (t) => ({
+    kind: t.field({ type: VectorIndexKindEnum, description: 'FLAT (exact, default) or HNSW' }),
+    hnswM: t.int(),
+    efSearch: t.int(),
+  }),
+});
+
+const CreateIndexInput = builder.inputType('CreateIndexInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    model: t.string({ description: 'Model folder name (default: the server default model)' }),
+    regionMethod: t.field({ type: RegionMethodInput }),
+    regionMethodSpec: t.string({ description: "Marqo's string form instead of regionMethod, e.g. simple?hn=2&wn=3" }),
+    imageFields: t.stringList({ description: 'Fields holding images (default ["image"])' }),
+    vectorIndex: t.field({ type: VectorIndexInput }),
+  }),
+});
+
+const DeleteIndexPayload = builder.objectRef<{ name: string }>('DeleteIndexPayload').implement({
+  fields: (t) => ({ name: t.exposeString('name') }),
+});
+
+builder.queryFields((t) => ({
+  indexes: t.field({ type: [IndexRef], resolve: (_r, _a, ctx) => ctx.loupe.indexes.list() }),
+  index: t.field({
+    type: IndexRef,
+    args: { name: t.arg.string({ required: true }) },
+    errors: { union: { name: 'IndexResult' } },
+    resolve: (_r, { name }, ctx) => ctx.loupe.indexes.get(name),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createIndex: t.field({
+    type: IndexRef,
+    args: { input: t.arg({ type: CreateIndexInput, required: true }) },
+    errors: { union: { name: 'CreateIndexResult' } },
+    resolve: (_r, { input }, ctx) =>
+      ctx.loupe.indexes.create({
+        name: input.name,
+        model: input.model,
+        regionMethod: input.regionMethodSpec ?? input.regionMethod,
+        imageFields: input.imageFields,
+        vectorIndex: input.vectorIndex,
+      }),
+  }),
+  deleteIndex: t.field({
+    type: DeleteIndexPayload,
+    args: { name: t.arg.string({ required: true }) },
+    errors: { union: { name: 'DeleteIndexResult' } },
+    resolve: async (_r, { name }, ctx) => ({ name: (await ctx.loupe.indexes.delete(name)).name }),
+  }),
+}));

@@ -1,0 +1,99 @@
+// The search query: text or image, TENSOR / LEXICAL / HYBRID, filters, pagination; hits with highlight boxes.
+import type { SearchHit, SearchResponse } from '../../domain/search.js';
+import { builder } from '../builder.js';
+import { HighlightRef } from './box.js';
+import { DocumentRef, MediaRef, mediaList } from './document.js';
+
+const SearchMethodEnum = builder.enumType('SearchMethod', { values: ['TENSOR', 'LEXICAL', 'HYBRID'] as const });
+
+const FilterInput = builder.inputType('FilterInput', {
+  description: 'A condition on a document field; several filters are ANDed. A field no document has matches nothing',
+  fields: (t) => ({
+    field: t.string({ required: true }),
+    eq: t.field({ type: 'JSON', description: 'equal to this string, number, boolean or null' }),
+    in: t.field({ type: ['JSON'], description: 'equal to one of these' }),
+    gt: t.float(),
+    gte: t.float(),
+    lt: t.float(),
+    lte: t.float(),
+  }),
+});
+
+const ImageQueryInput = builder.inputType('ImageQueryInput', {
+  description: 'Search by image: a URL or an uploaded file',
+  fields: (t) => ({
+    url: t.string(),
+    file: t.field({ type: 'File' }),
+  }),
+});
+
+const SearchInput = builder.inputType('SearchInput', {
+  fields: (t) => ({
+    q: t.string({ description: 'Text query' }),
+    image: t.field({ type: ImageQueryInput }),
+    method: t.field({ type: SearchMethodEnum, defaultValue: 'TENSOR' }),
+    limit: t.int({ defaultValue: 10 }),
+    offset: t.int({ defaultValue: 0 }),
+    after: t.string({ description: 'Cursor from a previous response (nextCursor); overrides offset' }),
+    filters: t.field({ type: [FilterInput] }),
+    searchableAttributes: t.stringList({ description: 'Only match these fields' }),
+    minScore: t.float({ description: 'Drop hits scoring below this' }),
+  }),
+});
+
+const HitRef = builder.objectRef<SearchHit>('Hit').implement({
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    score: t.exposeFloat('score', { description: 'Cosine similarity for TENSOR, full-text rank for LEXICAL, fused RRF score for HYBRID' }),
+    tensorScore: t.exposeFloat('tensorScore', { nullable: true }),
+    lexicalScore: t.exposeFloat('lexicalScore', { nullable: true }),
+    highlights: t.field({ type: [HighlightRef], resolve: (h) => h.highlights }),
+    media: t.field({ type: [MediaRef], resolve: (h) => mediaList(h.media) }),
+    document: t.field({
+      type: DocumentRef,
+      resolve: (h) => ({ pk: h.documentPk, id: h.id, fields: h.fields, media: h.media, createdAt: h.createdAt, updatedAt: h.updatedAt }),
+    }),
+  }),
+});
+
+const SearchResponseRef = builder.objectRef<SearchResponse>('SearchResponse').implement({
+  fields: (t) => ({
+    hits: t.field({ type: [HitRef], resolve: (r) => r.hits }),
+    method: t.field({ type: SearchMethodEnum, resolve: (r) => r.method }),
+    limit: t.exposeInt('limit'),
+    offset: t.exposeInt('offset'),
+    nextCursor: t.exposeString('nextCursor', { nullable: true }),
+    processingTimeMs: t.exposeFloat('processingTimeMs'),
+  }),
+});
+
+builder.queryFields((t) => ({
+  search: t.field({
+    type: SearchResponseRef,
+    args: { index: t.arg.string({ required: true }), input: t.arg({ type: SearchInput, required: true }) },
+    errors: { union: { name: 'SearchResult' } },
+    resolve: async (_r, { index, input }, ctx) => {
+      let image;
+      if (input.image?.file) {
+        const f = input.image.file;
+        image = { kind: 'upload' as const, name: f.name, type: f.type || undefined, bytes: new Uint8Array(await f.arrayBuffer()) };
+      } else if (input.image?.url) image = { kind: 'url' as const, url: input.image.url };
+      return ctx.loupe.search.search(index, {
+        q: input.q ?? undefined,
+        image,
+        method: input.method ?? 'TENSOR',
+        limit: input.limit ?? 10,
+        offset: input.offset ?? 0,
+        after: input.after ?? undefined,
+        filters: input.filters?.map((f) => ({
+          field: f.field,
+          eq: f.eq as never,
+          in: f.in as never,
+          gt: f.gt ?? undefined, gte: f.gte ?? undefined, lt: f.lt ?? undefined, lte: f.lte ?? undefined,
+        })),
+        searchableAttributes: input.searchableAttributes ?? undefined,
+        minScore: input.minScore ?? undefined,
+      });
+    },
+  }),
+}));

@@ -1,0 +1,168 @@
+// `loupe` command line: serve, index, search, indexes.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join, relative, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import { LoupeClient, type UploadPart } from './client/client.js';
+import * as ops from './client/operations.js';
+
+const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff']);
+
+function client(opts: { url: string }): LoupeClient {
+  return new LoupeClient(new URL('/graphql', opts.url).toString());
+}
+
+function fail(message: string): never {
+  process.stderr.write(`loupe: ${message}\n`);
+  process.exit(1);
+}
+
+async function listImages(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && IMAGE_EXT.has(extname(entry.name).toLowerCase())) out.push(join(entry.parentPath ?? dir, entry.name));
+  }
+  return out.sort();
+}
+
+async function ensureIndex(c: LoupeClient, name: string, method: string | undefined): Promise<void> {
+  const got = await c.request<ops.GetIndexData>(ops.GET_INDEX, { name });
+  if (got.index.__typename === 'Index') return;
+  if (got.index.code !== 'INDEX_NOT_FOUND') fail(`${got.index.code}: ${got.index.message}`);
+  const created = await c.request<ops.CreateIndexData>(ops.CREATE_INDEX, { input: { name, regionMethodSpec: method ?? 'simple' } });
+  if (created.createIndex.__typename === 'LoupeError') fail(`${created.createIndex.code}: ${created.createIndex.message}`);
+  process.stderr.write(`created index "${name}" (${method ?? 'simple'})\n`);
+}
+
+const program = new Command('loupe').description('Loupe: image search that tells you which images match and where').version('0.1.0');
+
+program
+  .command('serve')
+  .description('start the GraphQL server (embedded Postgres unless DATABASE_URL is set)')
+  .option('--host <host>', 'listen address (LOUPE_HOST)')
+  .option('--port <port>', 'listen port (LOUPE_PORT)', (v) => Number(v))
+  .option('--data-dir <dir>', 'state folder (LOUPE_DATA_DIR)')
+  .option('--demo', 'index the demo collection into the "demo" index if it is missing')
+  .action(async (opts: { host?: string; port?: number; dataDir?: string; demo?: boolean }) => {
+    const { createLoupe } = await import('./services/loupe.js');
+    const { startServer } = await import('./api/server.js');
+    const log = createLogger({ service: 'loupe' });
+    const config = loadConfig({
+      ...(opts.host ? { host: opts.host } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.dataDir ? { dataDir: resolve(opts.dataDir) } : {}),
+    });
+    const loupe = await createLoupe(config, log);
+    const server = await startServer(loupe, log);
+    log.info('Loupe is listening', { url: server.url, graphiql: `${server.url}/graphql` });
+    process.stderr.write(`\nLoupe is ready: GraphiQL at ${server.url}/graphql\n\n`);
+    let shuttingDown = false;
+    const shutdown = (signal: string) => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      log.info('shutting down', { signal });
+      server.stop().then(
+        () => process.exit(0),
+        (e: Error) => {
+          log.error('shutdown failed', { error: e.message });
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    if (opts.demo) {
+      const { ensureDemoCollection } = await import('./demo/demo-collection.js');
+      await ensureDemoCollection(loupe, log).catch((e: Error) => log.error('demo collection failed', { error: e.message }));
+    }
+  });
+
+program
+  .command('index')
+  .description('add a folder of images (uploaded) or a file of image URLs (one per line) to an index')
+  .argument('<source>', 'folder of images, or a text file of URLs')
+  .requiredOption('--index <name>', 'index name (created when missing)')
+  .option('--method <spec>', 'region method when the index is created: none | simple | simple?hn=2&wn=3 | overlap', 'simple')
+  .option('--batch <n>', 'documents per request', (v) => Number(v), 8)
+  .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
+  .action(async (source: string, opts: { index: string; method: string; batch: number; url: string }) => {
+    const c = client(opts);
+    const info = await stat(source).catch(() => fail(`cannot read ${source}`));
+    await ensureIndex(c, opts.index, opts.method);
+    type Item = { id: string; fields: Record<string, unknown>; file?: string };
+    let items: Item[];
+    if (info.isDirectory()) {
+      items = (await listImages(source)).map((f) => ({ id: relative(source, f), fields: { name: basename(f) }, file: f }));
+    } else {
+      const urls = (await readFile(source, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+      items = urls.map((u) => ({ id: u, fields: { image: u } }));
+    }
+    if (!items.length) fail(`no images found in ${source}`);
+    const bar = new cliProgress.SingleBar({ format: 'indexing [{bar}] {value}/{total} | failed {failed} | {eta_formatted} left', stream: process.stderr }, cliProgress.Presets.shades_classic);
+    bar.start(items.length, 0, { failed: 0 });
+    const failures: ops.DocumentResult[] = [];
+    for (let i = 0; i < items.length; i += opts.batch) {
+      const batch = items.slice(i, i + opts.batch);
+      const uploads: UploadPart[] = [];
+      const documents = await Promise.all(
+        batch.map(async (item, j) => {
+          if (!item.file) return { id: item.id, fields: item.fields };
+          uploads.push({ path: `variables.documents.${j}.files.0.file`, name: basename(item.file), bytes: await readFile(item.file) });
+          return { id: item.id, fields: item.fields, files: [{ field: 'image', file: null }] };
+        }),
+      );
+      const res = await c.request<ops.AddDocumentsData>(ops.ADD_DOCUMENTS, { index: opts.index, documents }, uploads);
+      if (res.addDocuments.__typename === 'LoupeError') {
+        bar.stop();
+        fail(`${res.addDocuments.code}: ${res.addDocuments.message}`);
+      }
+      failures.push(...res.addDocuments.results.filter((r) => !r.ok));
+      bar.increment(batch.length, { failed: failures.length });
+    }
+    bar.stop();
+    for (const f of failures) process.stderr.write(`  ${f.id}: ${f.code} ${f.message}\n`);
+    process.stderr.write(`indexed ${items.length - failures.length} of ${items.length} into "${opts.index}"\n`);
+    if (failures.length === items.length) process.exit(1);
+  });
+
+program
+  .command('search')
+  .description('search an index by text')
+  .argument('<query>', 'text query')
+  .requiredOption('--index <name>', 'index name')
+  .option('--limit <n>', 'number of hits', (v) => Number(v), 10)
+  .addOption(new Option('--method <method>', 'search method').choices(['tensor', 'lexical', 'hybrid']).default('tensor'))
+  .option('--json', 'print {"hits":[{"id","score","highlights":[{"field","box"}]}]}')
+  .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
+  .action(async (query: string, opts: { index: string; limit: number; method: string; json?: boolean; url: string }) => {
+    const res = await client(opts).request<ops.SearchData>(ops.SEARCH, {
+      index: opts.index,
+      input: { q: query, limit: opts.limit, method: opts.method.toUpperCase() },
+    });
+    if (res.search.__typename === 'LoupeError') fail(`${res.search.code}: ${res.search.message}`);
+    const hits = res.search.hits;
+    if (opts.json) {
+      const out = { hits: hits.map((h) => ({ id: h.id, score: h.score, highlights: h.highlights.map((x) => (x.box ? { field: x.field, box: x.box } : { field: x.field, text: x.text })) })) };
+      process.stdout.write(`${JSON.stringify(out)}\n`);
+      return;
+    }
+    if (!hits.length) process.stdout.write('no hits\n');
+    hits.forEach((h, i) => {
+      const where = h.highlights.map((x) => (x.box ? `${x.field} [${x.box.x1},${x.box.y1},${x.box.x2},${x.box.y2}]` : `${x.field}: "${(x.text ?? '').slice(0, 60)}"`)).join('; ');
+      process.stdout.write(`${String(i + 1).padStart(2)}. ${h.score.toFixed(4)}  ${h.id}  ${where}\n`);
+    });
+    process.stderr.write(`${hits.length} hits in ${res.search.processingTimeMs} ms\n`);
+  });
+
+program
+  .command('indexes')
+  .description('list indexes')
+  .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
+  .action(async (opts: { url: string }) => {
+    const res = await client(opts).request<ops.ListIndexesData>(ops.LIST_INDEXES);
+    for (const i of res.indexes) process.stdout.write(`${i.name}\t${i.model}\t${i.regionMethod.spec}\t${i.documentCount} documents\t${i.chunkCount} chunks\n`);
+  });
+
+program.parseAsync(process.argv).catch((e: Error) => fail(e.message));

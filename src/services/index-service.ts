@@ -1,0 +1,102 @@
+// Use-cases over indexes: create (validated settings), list, describe, delete, and the model check.
+import { invalidArgument, LoupeError } from '../domain/errors.js';
+import { INDEX_NAME, FIELD_NAME, type IndexRecord, type IndexSettings } from '../domain/index-settings.js';
+import { parseRegionMethod, type RegionMethodInput } from '../localize/grid.js';
+import type { IndexRepository } from '../repositories/index-repository.js';
+import type { VectorStore } from '../repositories/vector-store.js';
+import type { EmbeddingModel, ModelProvider } from './ports.js';
+
+export interface CreateIndexInput {
+  name: string;
+  model?: string | null;
+  regionMethod?: string | { method: string; hn?: number | null; wn?: number | null } | null;
+  imageFields?: string[] | null;
+  vectorIndex?: { kind?: 'flat' | 'hnsw' | null; hnswM?: number | null; efSearch?: number | null } | null;
+}
+
+export interface IndexStats {
+  record: IndexRecord;
+  documents: number;
+  chunks: number;
+}
+
+export function checkIndexName(name: unknown): string {
+  if (typeof name !== 'string' || !INDEX_NAME.test(name))
+    throw invalidArgument('an index name of 1-63 letters, digits, "_", "." or "-" starting with a letter or digit', 'name', name);
+  return name;
+}
+
+function intIn(value: number | null | undefined, fallback: number, lo: number, hi: number, name: string): number {
+  if (value === null || value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < lo || value > hi) throw invalidArgument(`an integer between ${lo} and ${hi}`, name, value);
+  return value;
+}
+
+function regionInput(v: CreateIndexInput['regionMethod']): RegionMethodInput {
+  if (v === null || v === undefined) return 'simple';
+  if (typeof v === 'string') return v;
+  return { method: v.method, hn: v.hn ?? undefined, wn: v.wn ?? undefined };
+}
+
+export class IndexService {
+  constructor(
+    private readonly repo: IndexRepository,
+    private readonly vectors: VectorStore,
+    private readonly models: ModelProvider,
+  ) {}
+
+  async create(input: CreateIndexInput): Promise<IndexRecord> {
+    const name = checkIndexName(input.name);
+    const modelName = input.model ?? this.models.defaultModel;
+    const imageFields = input.imageFields ?? ['image'];
+    if (!Array.isArray(imageFields) || imageFields.length > 16 || imageFields.some((f) => typeof f !== 'string' || !FIELD_NAME.test(f)))
+      throw invalidArgument('up to 16 field names (letters, digits, "_", ".", "-")', 'imageFields', imageFields);
+    const kind = input.vectorIndex?.kind ?? 'flat';
+    if (kind !== 'flat' && kind !== 'hnsw') throw invalidArgument("'flat' or 'hnsw'", 'vectorIndex.kind', kind);
+    const settings: IndexSettings = {
+      model: modelName,
+      regionMethod: parseRegionMethod(regionInput(input.regionMethod)),
+      imageFields: [...new Set(imageFields)],
+      vectorIndex: {
+        kind,
+        hnswM: intIn(input.vectorIndex?.hnswM, 32, 4, 128, 'vectorIndex.hnswM'),
+        efSearch: intIn(input.vectorIndex?.efSearch, 64, 8, 4096, 'vectorIndex.efSearch'),
+      },
+    };
+    const model = await this.models.get(modelName);
+    return this.repo.create(name, settings, model.id, model.dimension);
+  }
+
+  list(): Promise<IndexRecord[]> {
+    return this.repo.list();
+  }
+
+  get(name: string): Promise<IndexRecord> {
+    return this.repo.get(checkIndexName(name));
+  }
+
+  async stats(name: string): Promise<IndexStats> {
+    const record = await this.get(name);
+    return { record, ...(await this.repo.counts(record.id)) };
+  }
+
+  async delete(name: string): Promise<IndexRecord> {
+    const removed = await this.repo.delete(checkIndexName(name));
+    if (!removed) throw new LoupeError('INDEX_NOT_FOUND', `Index "${name}" does not exist`);
+    await this.vectors.drop(removed.id);
+    return removed;
+  }
+
+  /** The index's model, or MODEL_MISMATCH when the loaded model is not the one the index was built with. */
+  async modelFor(record: IndexRecord): Promise<EmbeddingModel> {
+    const model = await this.models.get(record.settings.model);
+    if (model.id !== record.modelId || model.dimension !== record.dimension) {
+      throw new LoupeError(
+        'MODEL_MISMATCH',
+        `Index "${record.name}" was built with model ${record.modelId} (dimension ${record.dimension}) but the loaded ` +
+          `"${record.settings.model}" is ${model.id} (dimension ${model.dimension}); restore that model or re-index into a new index`,
+      );
+    }
+    return model;
+  }
+}

@@ -1,0 +1,68 @@
+// Composition root: opens storage, wires repositories, models and services. The API and CLI use this only.
+import { join } from 'node:path';
+import type { LoupeConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import { openDatabase, type Database } from '../repositories/db/database.js';
+import { DocumentRepository } from '../repositories/document-repository.js';
+import { IndexRepository } from '../repositories/index-repository.js';
+import { imageSourcePolicy, type ImageSourcePolicy } from '../repositories/image-source.js';
+import { VectorStore } from '../repositories/vector-store.js';
+import { DocumentService } from './document-service.js';
+import { IndexService } from './index-service.js';
+import { FolderModelProvider } from './model-registry.js';
+import { SearchService } from './search-service.js';
+
+export interface Loupe {
+  config: LoupeConfig;
+  indexes: IndexService;
+  documents: DocumentService;
+  search: SearchService;
+  vectors: VectorStore;
+  database: Database;
+  /** Flushes vector snapshots and closes the database (and the embedded server this process started). */
+  close(): Promise<void>;
+}
+
+export function imagePolicy(config: LoupeConfig): ImageSourcePolicy {
+  return imageSourcePolicy({
+    allowedRoot: config.imageRoot,
+    connectTimeoutMs: config.fetchConnectTimeoutMs,
+    totalTimeoutMs: config.fetchTotalTimeoutMs,
+    maxBytes: config.maxImageBytes,
+    maxRedirects: 5,
+    allowPrivateNetwork: config.allowPrivateNetwork,
+    allowLoopback: config.allowLoopback,
+  });
+}
+
+export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Loupe> {
+  const database = await openDatabase(config);
+  const indexRepo = new IndexRepository(database.prisma);
+  const docRepo = new DocumentRepository(database.prisma);
+  const vectors = new VectorStore(indexRepo, docRepo, join(config.dataDir, 'vectors'), config.snapshotEvery, log.child({ component: 'vectors' }));
+  const models = new FolderModelProvider(config.modelsDir, config.defaultModel, config.provider, log.child({ component: 'models' }));
+  const indexes = new IndexService(indexRepo, vectors, models);
+  const policy = imagePolicy(config);
+  const documents = new DocumentService(
+    indexes,
+    docRepo,
+    policy,
+    {
+      maxPixels: config.maxImagePixels,
+      uploadDir: join(config.dataDir, 'uploads'),
+      fetchConcurrency: config.fetchConcurrency,
+      // Keep the vector index warm: apply the new rows now rather than on the next search.
+      onWrite: (record) => void vectors.current(record).catch((e: Error) => log.warn('vector catch-up failed', { index: record.name, error: e.message })),
+    },
+    log.child({ component: 'documents' }),
+  );
+  const search = new SearchService(indexes, docRepo, vectors, policy, config.maxImagePixels);
+  return {
+    config, indexes, documents, search, vectors, database,
+    async close() {
+      await vectors.flush().catch((e: Error) => log.warn('vector snapshot flush failed', { error: e.message }));
+      await models.release();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,188 @@
+// The search path: encode the query, first stage (TENSOR via FAISS, LEXICAL via Postgres full text, HYBRID by
+// reciprocal-rank fusion), group chunks per document, filters, min score, pagination.
+import { invalidArgument, LoupeError } from '../domain/errors.js';
+import { FIELD_NAME, type IndexRecord } from '../domain/index-settings.js';
+import type { FieldFilter, Highlight, SearchHit, SearchMethod, SearchRequest, SearchResponse } from '../domain/search.js';
+import { preprocessBatch } from '../native/preprocess.js';
+import type { ChunkConstraint, DocumentRepository, StoredDocument } from '../repositories/document-repository.js';
+import { decodeImage } from '../repositories/image-decoder.js';
+import { loadImageBytes, type ImageSourcePolicy } from '../repositories/image-source.js';
+import type { VectorStore } from '../repositories/vector-store.js';
+import type { IndexService } from './index-service.js';
+import type { EmbeddingModel } from './ports.js';
+
+/** Below this many matching chunks a filtered search scores them all exactly instead of post-filtering FAISS hits. */
+const SUBSET_MAX = 50_000;
+const RRF_K = 60;
+const MAX_LIMIT = 1_000;
+const MAX_OFFSET = 10_000;
+
+interface Candidate {
+  documentPk: bigint;
+  score: number;
+  tensorScore: number | null;
+  lexicalScore: number | null;
+  highlights: Highlight[];
+}
+
+function encodeCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  try {
+    const o = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown }).o;
+    if (typeof o === 'number' && Number.isInteger(o) && o >= 0 && o <= MAX_OFFSET) return o;
+  } catch {
+    /* fall through */
+  }
+  throw invalidArgument('a cursor returned by a previous search', 'after', cursor);
+}
+
+function checkFilters(filters: FieldFilter[] | undefined): FieldFilter[] {
+  if (filters === undefined) return [];
+  if (!Array.isArray(filters) || filters.length > 32) throw invalidArgument('at most 32 filters', 'filters', filters);
+  for (const f of filters) {
+    if (!f || typeof f.field !== 'string' || !FIELD_NAME.test(f.field)) throw invalidArgument('a field name', 'filters.field', f?.field);
+    const ops = (['eq', 'in', 'gt', 'gte', 'lt', 'lte'] as const).filter((k) => f[k] !== undefined && f[k] !== null);
+    if (!ops.length) throw invalidArgument('one of eq, in, gt, gte, lt, lte', `filters[${f.field}]`, f);
+    for (const k of ['gt', 'gte', 'lt', 'lte'] as const)
+      if (f[k] !== undefined && f[k] !== null && !Number.isFinite(f[k])) throw invalidArgument('a finite number', `filters[${f.field}].${k}`, f[k]);
+    if (f.in !== undefined && f.in !== null && (!Array.isArray(f.in) || f.in.length > 1000)) throw invalidArgument('a list of at most 1000 values', `filters[${f.field}].in`, f.in);
+  }
+  return filters.map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== null && v !== undefined)) as unknown as FieldFilter);
+}
+
+export class SearchService {
+  constructor(
+    private readonly indexes: IndexService,
+    private readonly docs: DocumentRepository,
+    private readonly vectors: VectorStore,
+    private readonly policy: ImageSourcePolicy,
+    private readonly maxPixels: number,
+  ) {}
+
+  async search(indexName: string, req: SearchRequest): Promise<SearchResponse> {
+    const started = performance.now();
+    const record = await this.indexes.get(indexName);
+    const method: SearchMethod = req.method ?? 'TENSOR';
+    if (!['TENSOR', 'LEXICAL', 'HYBRID'].includes(method)) throw invalidArgument('TENSOR, LEXICAL or HYBRID', 'method', method);
+    const limit = req.limit ?? 10;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw invalidArgument(`an integer between 1 and ${MAX_LIMIT}`, 'limit', limit);
+    let offset = req.offset ?? 0;
+    if (req.after) offset = decodeCursor(req.after);
+    if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) throw invalidArgument(`an integer between 0 and ${MAX_OFFSET}`, 'offset', offset);
+    const q = typeof req.q === 'string' ? req.q.trim() : '';
+    if (req.q !== undefined && req.q !== null && typeof req.q !== 'string') throw invalidArgument('a string', 'q', req.q);
+    if (q.length > 2_000) throw invalidArgument('a query of at most 2000 characters', 'q', `${q.length} characters`);
+    if (!q && !req.image) throw new LoupeError('INVALID_INPUT', 'Empty query: give a text query (q) or an image');
+    if (method !== 'TENSOR' && !q) throw new LoupeError('INVALID_INPUT', `${method} search needs a text query (q)`);
+    if (req.minScore !== undefined && req.minScore !== null && !Number.isFinite(req.minScore)) throw invalidArgument('a finite number', 'minScore', req.minScore);
+    const attrs = req.searchableAttributes ?? undefined;
+    if (attrs !== undefined && (!Array.isArray(attrs) || attrs.length > 64 || attrs.some((a) => typeof a !== 'string' || !FIELD_NAME.test(a))))
+      throw invalidArgument('a list of field names', 'searchableAttributes', attrs);
+    const constraint: ChunkConstraint = { filters: checkFilters(req.filters), fields: attrs };
+    const need = offset + limit + 1; // one extra tells whether a next page exists
+
+    let candidates: Candidate[];
+    if (method === 'LEXICAL') {
+      candidates = await this.lexical(record, q, constraint, need);
+    } else {
+      const model = await this.indexes.modelFor(record);
+      const query = await this.encodeQuery(model, q, req);
+      const tensor = await this.tensor(record, query, constraint, method === 'HYBRID' ? Math.max(need * 2, 50) : need);
+      candidates = method === 'TENSOR' ? tensor : fuse(tensor, await this.lexical(record, q, constraint, Math.max(need * 2, 50)));
+    }
+    if (req.minScore !== undefined && req.minScore !== null) candidates = candidates.filter((c) => c.score >= req.minScore!);
+    const page = candidates.slice(offset, offset + limit);
+    const documents = await this.docs.byPks(page.map((c) => c.documentPk));
+    const hits: SearchHit[] = page.flatMap((c) => {
+      const d: StoredDocument | undefined = documents.get(c.documentPk);
+      if (!d) return []; // deleted between the two reads
+      return [{ id: d.id, documentPk: d.pk, createdAt: d.createdAt, updatedAt: d.updatedAt, score: c.score, tensorScore: c.tensorScore, lexicalScore: c.lexicalScore, highlights: c.highlights, fields: d.fields, media: d.media }];
+    });
+    return {
+      hits,
+      method,
+      limit,
+      offset,
+      nextCursor: candidates.length > offset + limit ? encodeCursor(offset + limit) : null,
+      processingTimeMs: Math.round((performance.now() - started) * 100) / 100,
+    };
+  }
+
+  private async encodeQuery(model: EmbeddingModel, q: string, req: SearchRequest): Promise<Float32Array> {
+    if (req.image) {
+      const loaded = await loadImageBytes(req.image.kind === 'url' ? { kind: 'url', url: req.image.url } : { kind: 'upload', name: req.image.name, bytes: req.image.bytes, type: req.image.type }, this.policy);
+      const image = await decodeImage(loaded.bytes, { maxPixels: this.maxPixels });
+      const pixels = await preprocessBatch(image, new Float32Array([0, 0, image.width, image.height]), model.preprocessing);
+      return model.embedImages(pixels, 1);
+    }
+    // A text with no words the model knows embeds to zeros: every score is 0, still a valid (empty-handed) answer.
+    return model.embedTexts([q]);
+  }
+
+  /** FAISS top-k over chunks, grouped per document (score = best chunk), deepening k until enough documents. */
+  private async tensor(record: IndexRecord, query: Float32Array, constraint: ChunkConstraint, need: number): Promise<Candidate[]> {
+    const constrained = (constraint.filters?.length ?? 0) > 0 || (constraint.fields?.length ?? 0) > 0;
+    let subset: BigInt64Array | null = null;
+    let total = await this.vectors.size(record);
+    if (constrained) {
+      const n = await this.docs.countMatching(record.id, constraint);
+      if (n === 0) return [];
+      if (n <= SUBSET_MAX) {
+        subset = await this.docs.matchingSeqs(record.id, constraint);
+        total = subset.length;
+      }
+    }
+    if (total === 0) return [];
+    let k = Math.min(total, Math.max(need * 16, 100));
+    for (;;) {
+      const hits = subset ? await this.vectors.searchSubset(record, query, subset, k) : await this.vectors.search(record, query, k);
+      const seqs: bigint[] = [];
+      for (const id of hits.ids) if (id >= 0n) seqs.push(id);
+      const info = await this.docs.chunkInfo(seqs, subset ? {} : constraint);
+      const byDoc = new Map<bigint, Candidate>();
+      hits.ids.forEach((id, i) => {
+        const c = info.get(id);
+        if (!c || byDoc.has(c.documentPk)) return;
+        const score = hits.scores[i]!;
+        byDoc.set(c.documentPk, {
+          documentPk: c.documentPk, score, tensorScore: score, lexicalScore: null,
+          highlights: [{ field: c.field, box: c.box, text: c.kind === 'text' ? c.text : null }],
+        });
+      });
+      if (byDoc.size >= need || k >= total) return [...byDoc.values()];
+      k = Math.min(total, k * 4);
+    }
+  }
+
+  private async lexical(record: IndexRecord, q: string, constraint: ChunkConstraint, need: number): Promise<Candidate[]> {
+    const rows = await this.docs.lexical(record.id, q, constraint, need, 0);
+    return rows.map((r) => ({
+      documentPk: r.documentPk, score: r.rank, tensorScore: null, lexicalScore: r.rank,
+      highlights: [{ field: r.field, box: null, text: r.text }],
+    }));
+  }
+}
+
+/** Reciprocal-rank fusion of two ranked lists; highlights of both are kept (image box first). */
+export function fuse(tensor: Candidate[], lexical: Candidate[]): Candidate[] {
+  const out = new Map<bigint, Candidate>();
+  const add = (list: Candidate[], kind: 'tensor' | 'lexical') =>
+    list.forEach((c, rank) => {
+      const prev = out.get(c.documentPk);
+      const rrf = 1 / (RRF_K + rank + 1);
+      if (!prev) {
+        out.set(c.documentPk, { ...c, score: rrf, highlights: [...c.highlights] });
+        return;
+      }
+      prev.score += rrf;
+      if (kind === 'lexical') prev.lexicalScore = c.lexicalScore;
+      else prev.tensorScore = c.tensorScore;
+      prev.highlights.push(...c.highlights);
+    });
+  add(tensor, 'tensor');
+  add(lexical, 'lexical');
+  return [...out.values()].sort((a, b) => b.score - a.score || (a.documentPk < b.documentPk ? -1 : 1));
+}
