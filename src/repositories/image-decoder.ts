@@ -72,7 +72,8 @@ export async function decodeImage(bytes: Buffer | Uint8Array, options: DecodeOpt
 
   let meta: Metadata;
   try {
-    meta = await sharp(input, { failOn: 'warning', pages: 1 }).metadata();
+    // Header only; the limit is applied below with a clearer message than sharp's.
+    meta = await sharp(input, { failOn: 'warning', pages: 1, limitInputPixels: false }).metadata();
   } catch (e) {
     throw decodeError(e);
   }
