@@ -127,7 +127,8 @@ async function requestHop(url: URL, policy: ImageSourcePolicy, signal: AbortSign
       res.once('close', () => signal.removeEventListener('abort', onBodyAbort));
       resolve(res);
     });
-    req.once('error', (e) => {
+    // `on`, not `once`: a late socket error after the response must not become an unhandled 'error' event.
+    req.on('error', (e) => {
       clearTimeout(connectTimer);
       signal.removeEventListener('abort', onAbort);
       if (signal.aborted) return reject(signal.reason);

@@ -14,7 +14,7 @@ export async function solidPng(width: number, height: number, colour = RED): Pro
 
 /** A JPEG of noise (so truncating it really loses data). */
 export async function noisyJpeg(width = 256, height = 256): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+  return sharp({ create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
     .jpeg({ quality: 90 })
     .toBuffer();
 }

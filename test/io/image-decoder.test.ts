@@ -1,5 +1,6 @@
 // Decoding hostile and unusual images: every result is upright 8-bit sRGB RGB or a typed error.
 import sharp from 'sharp';
+import type { Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { LoupeError } from '../../src/domain/errors.js';
 import type { DecodedImage } from '../../src/domain/types.js';
@@ -25,7 +26,7 @@ function expectNear(actual: number[], expected: number[], tolerance: number): vo
 }
 
 /** A width × height image whose left half is red and right half blue. */
-async function redLeftBlueRight(width: number, height: number): Promise<sharp.Sharp> {
+async function redLeftBlueRight(width: number, height: number): Promise<Sharp> {
   const right = await solidPng(width / 2, height, BLUE);
   return sharp({ create: { width, height, channels: 3, background: RED } }).composite([{ input: right, left: width / 2, top: 0 }]);
 }
@@ -115,7 +116,7 @@ describe('decodeImage', () => {
     const truncated = await failure(decodeImage(jpeg.subarray(0, Math.floor(jpeg.length / 2))));
     expect(truncated.code).toBe('IMAGE_UNREADABLE');
     expect(truncated.message).toContain('truncated');
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
     expect((await failure(decodeImage(png.subarray(0, Math.floor(png.length / 2))))).code).toBe('IMAGE_UNREADABLE');
   });
 
