@@ -4,6 +4,9 @@
 
 #include <stdexcept>
 
+#include <cstdint>
+#include <vector>
+
 #include "core/preprocess.h"
 #ifdef LOUPE_WITH_CUDA
 #include "cuda/loupe_cuda.h"
@@ -28,13 +31,31 @@ inline bool UseGpu(int device) {
 }
 
 inline bool GpuPreprocessBatch(const loupe::RgbImage& image, const float* boxes, size_t n,
-                               const loupe::PreprocessParams& p, float* out, bool required) {
-  if (!UseGpu(required ? 2 : 0)) return false;
+                               const loupe::PreprocessParams& p, float* out, int device) {
+  if (!UseGpu(device)) return false;
 #ifdef LOUPE_WITH_CUDA
   loupe::cuda::PreprocessBatch(image, boxes, n, p, out);
   return true;
 #else
   (void)image, (void)boxes, (void)n, (void)p, (void)out;
+  return false;
+#endif
+}
+
+// Below this many candidates `auto` keeps NMS on the CPU: a kernel launch and two copies cost more than the work.
+constexpr size_t kGpuNmsMinCandidates = 1024;
+// The GPU path keeps an n x n/64 bitmask (n = 32,768: 128 MiB); beyond this NMS always runs on the CPU.
+constexpr size_t kGpuNmsMaxCandidates = 32768;
+
+inline bool GpuNms(const float* boxes, const float* scores, size_t n, float iou_threshold, size_t max_out,
+                   float score_threshold, int device, std::vector<int32_t>* keep) {
+  if ((device == 0 && n < kGpuNmsMinCandidates) || n > kGpuNmsMaxCandidates) return false;
+  if (!UseGpu(device)) return false;
+#ifdef LOUPE_WITH_CUDA
+  *keep = loupe::cuda::Nms(boxes, scores, n, iou_threshold, max_out, score_threshold);
+  return true;
+#else
+  (void)boxes, (void)scores, (void)iou_threshold, (void)max_out, (void)score_threshold, (void)keep;
   return false;
 #endif
 }

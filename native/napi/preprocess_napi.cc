@@ -73,7 +73,7 @@ Napi::Value PreprocessBatch(const Napi::CallbackInfo& info) {
       env,
       [img, boxes, p, n, out, device] {
         if (n == 0) return;
-        if (device != 1 && GpuPreprocessBatch(img->view(), boxes->data(), n, p, out, device == 2)) return;
+        if (GpuPreprocessBatch(img->view(), boxes->data(), n, p, out, device)) return;
         loupe::PreprocessBatch(img->view(), boxes->data(), n, p, out);
       },
       [out_ref](Napi::Env) -> Napi::Value { return out_ref->Value(); });
