@@ -232,7 +232,7 @@ describe('uploads and local files', () => {
     const form = new FormData();
     form.set('operations', JSON.stringify({ query: ADD, variables: { index: 'shots', documents: [{ id: 'upload', fields: { caption: 'uploaded' }, files: [{ field: 'image', file: null }] }] } }));
     form.set('map', JSON.stringify({ 0: ['variables.documents.0.files.0.file'] }));
-    form.set('0', new Blob([png], { type: 'image/png' }), 'purple.png');
+    form.set('0', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'purple.png');
     const res = await t.yoga.fetch('http://loupe.test/graphql', { method: 'POST', body: form, headers: { 'graphql-require-preflight': '1' } });
     const body = (await res.json()) as { data: { addDocuments: { results: { ok: boolean; message: string | null }[] } } };
     expect(body.data.addDocuments.results[0]).toMatchObject({ ok: true });

@@ -1,5 +1,5 @@
 // One embedded Postgres for the whole test run; each test file creates its own database in it.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -18,6 +18,7 @@ export default async function setup(project: TestProject) {
   }
   // /tmp is reachable by the postgres OS user when the tests run as root.
   const dir = mkdtempSync(join(tmpdir(), 'loupe-test-pg-'));
+  chmodSync(dir, 0o755); // the postgres OS user must reach its data folder inside
   const pg = await startEmbeddedPostgres(join(dir, 'data'), 'postgres');
   project.provide('adminDatabaseUrl', pg.databaseUrl);
   return async () => {

@@ -6,7 +6,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, chownSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 
@@ -112,7 +112,8 @@ export async function startEmbeddedPostgres(pgDataDir: string, database = 'loupe
   if (!existsSync(join(pgDataDir, 'PG_VERSION'))) {
     const password = randomBytes(18).toString('base64url');
     writeFileSync(secretFile, password, { mode: 0o600 });
-    const pwfile = join(pgDataDir, '..', `.pwfile-${process.pid}`);
+    // A world-readable temp file: initdb runs as `postgres`, which may not reach the data folder's parent.
+    const pwfile = join(tmpdir(), `loupe-pwfile-${process.pid}-${randomBytes(4).toString('hex')}`);
     writeFileSync(pwfile, `${password}\n`, { mode: 0o644 });
     try {
       execFileSync(join(bin, 'bin', 'initdb'), [
