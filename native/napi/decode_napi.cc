@@ -33,7 +33,7 @@ Napi::Value DecodeYolox(const Napi::CallbackInfo& info) {
   auto d = std::make_shared<loupe::Detections>();
   return PromiseWorker::Run(
       env, [output, anchors, classes, p, d] { *d = loupe::DecodeYolox(output->data(), anchors, classes, p); },
-      [d](Napi::Env e) { return DetectionsToJs(e, d->boxes, d->scores, d->labels, "classes"); });
+      [d](Napi::Env e) { return DetectionsToJs(e, d->boxes, d->scores, d->labels, "labels"); });
 }
 
 // decodeOwl(logits, predBoxes, queries, imageW, imageH, padToSquare, scoreThreshold, topK)
@@ -57,7 +57,7 @@ Napi::Value DecodeOwl(const Napi::CallbackInfo& info) {
   auto d = std::make_shared<loupe::Detections>();
   return PromiseWorker::Run(
       env, [logits, pred, patches, queries, p, d] { *d = loupe::DecodeOwl(logits->data(), pred->data(), patches, queries, p); },
-      [d](Napi::Env e) { return DetectionsToJs(e, d->boxes, d->scores, d->labels, "queries"); });
+      [d](Napi::Env e) { return DetectionsToJs(e, d->boxes, d->scores, d->labels, "labels"); });
 }
 
 }  // namespace

@@ -21,6 +21,12 @@ export interface RawVectorIndex {
   contains(id: bigint): boolean;
 }
 
+export interface RawDetections {
+  boxes: Float32Array;
+  scores: Float32Array;
+  labels: Int32Array;
+}
+
 /** 0 auto (CUDA when a device is present), 1 cpu, 2 cuda. */
 export type RawDevice = 0 | 1 | 2;
 
@@ -46,6 +52,55 @@ export interface RawAddon {
     targetHeight: number,
     pad: number,
   ): Promise<{ tensor: Float32Array; scale: number }>;
+  nms(
+    boxes: Float32Array,
+    scores: Float32Array,
+    iouThreshold: number,
+    maxOutputs: number,
+    scoreThreshold: number,
+    device: RawDevice,
+  ): Promise<Int32Array>;
+  nmsPerClass(
+    boxes: Float32Array,
+    scores: Float32Array,
+    classes: Int32Array,
+    iouThreshold: number,
+    maxOutputs: number,
+    scoreThreshold: number,
+  ): Promise<Int32Array>;
+  decodeYolox(
+    output: Float32Array,
+    classes: number,
+    inputWidth: number,
+    inputHeight: number,
+    strides: Int32Array,
+    scale: number,
+    imageWidth: number,
+    imageHeight: number,
+    scoreThreshold: number,
+  ): Promise<RawDetections>;
+  decodeOwl(
+    logits: Float32Array,
+    predBoxes: Float32Array,
+    queries: number,
+    imageWidth: number,
+    imageHeight: number,
+    padToSquare: boolean,
+    scoreThreshold: number,
+    topK: number,
+  ): Promise<RawDetections>;
+  attentionToBoxes(
+    attentions: Float32Array,
+    heads: number,
+    gridWidth: number,
+    gridHeight: number,
+    imageWidth: number,
+    imageHeight: number,
+    perHead: boolean,
+    resolution: number,
+    minArea: number,
+    maxBoxes: number,
+  ): Promise<{ boxes: Float32Array; scores: Float32Array; maps: Int32Array }>;
   VectorIndex: {
     new (dim: number, kind: 'flat' | 'hnsw', hnswM: number): RawVectorIndex;
     load(path: string): Promise<RawVectorIndex>;

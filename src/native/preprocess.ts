@@ -87,3 +87,41 @@ export function preprocessBatch(image: DecodedImage, boxes: Float32Array, opts: 
     return Promise.reject(e);
   }
 }
+
+export interface LetterboxOptions {
+  /** Model input width and height; default 640 x 640 (YOLOX-S). */
+  width?: number;
+  height?: number;
+  /** Fill value of the padding, 0..255; default 114 (YOLOX). */
+  pad?: number;
+}
+
+export interface LetterboxResult {
+  /** [1,3,height,width], BGR planes, values 0..255 (not normalized). */
+  tensor: Float32Array;
+  /** model px = original px * scale; decoders divide by it to return to original pixels. */
+  scale: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * YOLOX's input: the image resized keeping its aspect ratio (scale = min(height/H, width/W), resized to
+ * floor(W*scale) x floor(H*scale) with non-antialiased bilinear like cv2.INTER_LINEAR) into the top-left corner of a
+ * width x height canvas filled with `pad`, as BGR float planes in 0..255.
+ */
+export function letterbox(image: DecodedImage, opts: LetterboxOptions = {}): Promise<LetterboxResult> {
+  try {
+    const img = checkImage(image);
+    if (typeof opts !== 'object' || opts === null) throw invalidArgument('a LetterboxOptions object', 'opts', opts);
+    const width = opts.width === undefined ? 640 : checkInteger(opts.width, 'opts.width', 1, 4096);
+    const height = opts.height === undefined ? 640 : checkInteger(opts.height, 'opts.height', 1, 4096);
+    const pad = opts.pad === undefined ? 114 : checkNumber(opts.pad, 'opts.pad', 0, 255);
+    return callNative('letterbox', async () => {
+      const { tensor, scale } = await addon.letterbox(img.data, img.width, img.height, width, height, pad);
+      return { tensor, scale, width, height };
+    });
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
