@@ -18,15 +18,20 @@ export interface NmsOptions {
   device?: NativeDevice;
 }
 
+function firstNaN(a: Float32Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) return i;
+  return -1;
+}
+
 function checkCommon(boxes: Float32Array, scores: Float32Array, opts: NmsOptions) {
   checkFloat32Array(scores, 'scores', 1, MAX_NMS_CANDIDATES);
   checkFloat32Array(boxes, 'boxes', 4, MAX_NMS_CANDIDATES * 4);
   if (boxes.length !== scores.length * 4) {
     throw invalidArgument(`4 * scores.length = ${scores.length * 4} values`, 'boxes.length', boxes.length);
   }
-  const badBox = boxes.findIndex((v) => Number.isNaN(v));
+  const badBox = firstNaN(boxes);
   if (badBox >= 0) throw invalidArgument('box coordinates that are not NaN', `boxes[${badBox >> 2}]`, Array.from(boxes.subarray(badBox & ~3, (badBox & ~3) + 4)));
-  const badScore = scores.findIndex((v) => Number.isNaN(v));
+  const badScore = firstNaN(scores);
   if (badScore >= 0) throw invalidArgument('a score that is not NaN', `scores[${badScore}]`, scores[badScore]);
   if (typeof opts !== 'object' || opts === null) throw invalidArgument('an NmsOptions object', 'opts', opts);
   return {
