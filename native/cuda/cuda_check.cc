@@ -8,6 +8,7 @@
 #include <functional>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "loupe_cuda.h"
@@ -131,9 +132,41 @@ void CheckNms(std::mt19937& rng) {
   }
 }
 
+// With LOUPE_DUMP_DIR set, writes a random image, boxes and the CPU path's squash output (mean 0, std 1, rescale 1)
+// for bench/pil_check.py, which compares them with PIL's own resize(box=...) in float mode.
+void DumpForPil(const char* dir) {
+  std::mt19937 rng(99);
+  const int W = 257, H = 181, S = 48;
+  std::vector<uint8_t> px(static_cast<size_t>(W) * H * 3);
+  for (auto& p : px) p = static_cast<uint8_t>(rng() & 255);
+  const std::vector<float> boxes = {0, 0, 257, 181, 10.5f, 20.25f, 200.75f, 150.5f, 30, 40, 50, 52, 100.2f, 3.7f, 101.4f, 5.1f};
+  const size_t n = boxes.size() / 4;
+  auto write = [dir](const char* name, const void* data, size_t bytes) {
+    const std::string path = std::string(dir) + "/" + name;
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f) throw std::runtime_error("cannot write " + path);
+    std::fwrite(data, 1, bytes, f);
+    std::fclose(f);
+  };
+  write("image.u8", px.data(), px.size());
+  write("boxes.f32", boxes.data(), boxes.size() * sizeof(float));
+  for (auto resample : {loupe::Resample::Bilinear, loupe::Resample::Bicubic}) {
+    loupe::PreprocessParams p;
+    p.size = S;
+    p.mode = loupe::ResizeMode::Squash;
+    p.rescale = 1.f;
+    p.resample = resample;
+    std::vector<float> out(n * 3 * S * S);
+    loupe::PreprocessBatch({px.data(), W, H}, boxes.data(), n, p, out.data());
+    write(resample == loupe::Resample::Bicubic ? "bicubic.f32" : "bilinear.f32", out.data(), out.size() * sizeof(float));
+  }
+  std::printf("dumped PIL comparison inputs to %s (image %dx%d, %zu boxes, size %d)\n", dir, W, H, n, S);
+}
+
 }  // namespace
 
 int main() {
+  if (const char* dir = std::getenv("LOUPE_DUMP_DIR")) DumpForPil(dir);
   const int devices = loupe::cuda::DeviceCount();
   std::printf("CUDA devices: %d\n", devices);
   if (devices == 0) {
