@@ -34,8 +34,11 @@ builder.scalarType('File', {
     throw new Error('File is an input-only scalar');
   },
   parseValue: (v) => {
-    if (!(v instanceof File)) throw new TypeError('Expected a file part of a multipart request');
-    return v;
+    // yoga hands over its own File implementation, so check the shape rather than the class.
+    const f = v as File | null;
+    if (!f || typeof f !== 'object' || typeof f.arrayBuffer !== 'function' || typeof f.name !== 'string')
+      throw new TypeError('Expected a file part of a multipart request');
+    return f;
   },
 });
 
