@@ -103,11 +103,25 @@ Napi::Value Letterbox(const Napi::CallbackInfo& info) {
       });
 }
 
+// gpuInfo() -> { built: boolean, devices: number }: whether this build has the CUDA kernels and how many devices it sees.
+Napi::Value GpuInfo(const Napi::CallbackInfo& info) {
+  auto obj = Napi::Object::New(info.Env());
+#ifdef LOUPE_WITH_CUDA
+  obj.Set("built", true);
+  obj.Set("devices", loupe::cuda::DeviceCount());
+#else
+  obj.Set("built", false);
+  obj.Set("devices", 0);
+#endif
+  return obj;
+}
+
 }  // namespace
 
 void RegisterPreprocess(Napi::Env env, Napi::Object exports) {
   exports.Set("preprocessBatch", Napi::Function::New(env, PreprocessBatch, "preprocessBatch"));
   exports.Set("letterbox", Napi::Function::New(env, Letterbox, "letterbox"));
+  exports.Set("gpuInfo", Napi::Function::New(env, GpuInfo, "gpuInfo"));
 }
 
 }  // namespace loupe_napi

@@ -52,6 +52,7 @@ export interface RawAddon {
     targetHeight: number,
     pad: number,
   ): Promise<{ tensor: Float32Array; scale: number }>;
+  gpuInfo(): { built: boolean; devices: number };
   nms(
     boxes: Float32Array,
     scores: Float32Array,

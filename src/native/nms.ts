@@ -14,7 +14,8 @@ export interface NmsOptions {
   maxOutputs?: number;
   /** Drop candidates scoring below this first; default none. */
   scoreThreshold?: number;
-  /** 'auto' (default) runs on CUDA when built with it, a GPU is present and there are >= 1,024 candidates. */
+  /** 'cuda' runs the CUDA kernel (up to 32,768 candidates; more fall back to the CPU); 'auto' (default) and 'cpu' run
+   * on the CPU, which measured faster end to end (bench/README.md). */
   device?: NativeDevice;
 }
 
