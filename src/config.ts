@@ -27,6 +27,8 @@ export interface LoupeConfig {
   fetchConcurrency: number;
   /** Snapshot a FAISS index after this many applied changes (and on shutdown). */
   snapshotEvery: number;
+  /** A filtered tensor search scores up to this many matching chunks exactly; beyond, FAISS hits are post-filtered. */
+  filterExactMax: number;
 }
 
 export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -70,6 +72,7 @@ export function loadConfig(overrides: Partial<LoupeConfig> = {}): LoupeConfig {
     fetchTotalTimeoutMs: envInt('LOUPE_FETCH_TOTAL_TIMEOUT_MS', 20_000),
     fetchConcurrency: envInt('LOUPE_FETCH_CONCURRENCY', 8),
     snapshotEvery: envInt('LOUPE_SNAPSHOT_EVERY', 2_000),
+    filterExactMax: envInt('LOUPE_FILTER_EXACT_MAX', 50_000),
   };
   return { ...base, ...overrides };
 }

@@ -56,7 +56,7 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     },
     log.child({ component: 'documents' }),
   );
-  const search = new SearchService(indexes, docRepo, vectors, policy, config.maxImagePixels);
+  const search = new SearchService(indexes, docRepo, vectors, policy, config.maxImagePixels, config.filterExactMax);
   return {
     config, indexes, documents, search, vectors, database,
     async close() {

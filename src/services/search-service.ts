@@ -11,8 +11,6 @@ import type { VectorStore } from '../repositories/vector-store.js';
 import type { IndexService } from './index-service.js';
 import type { EmbeddingModel } from './ports.js';
 
-/** Below this many matching chunks a filtered search scores them all exactly instead of post-filtering FAISS hits. */
-const SUBSET_MAX = 50_000;
 const RRF_K = 60;
 const MAX_LIMIT = 1_000;
 const MAX_OFFSET = 10_000;
@@ -60,6 +58,8 @@ export class SearchService {
     private readonly vectors: VectorStore,
     private readonly policy: ImageSourcePolicy,
     private readonly maxPixels: number,
+    /** Up to this many matching chunks a filtered search scores them all exactly instead of post-filtering FAISS hits. */
+    private readonly filterExactMax = 50_000,
   ) {}
 
   async search(indexName: string, req: SearchRequest): Promise<SearchResponse> {
@@ -130,7 +130,7 @@ export class SearchService {
     if (constrained) {
       const n = await this.docs.countMatching(record.id, constraint);
       if (n === 0) return [];
-      if (n <= SUBSET_MAX) {
+      if (n <= this.filterExactMax) {
         subset = await this.docs.matchingSeqs(record.id, constraint);
         total = subset.length;
       }

@@ -1,0 +1,106 @@
+// The FAISS binding: ID-mapped inner product, exact and HNSW, add/remove/search/subset/save/load, errors as JS errors.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VectorIndex } from '../../src/native/vector-index.js';
+import { mulberry32 } from '../../src/demo/scenes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'loupe-vi-'));
+
+function randomUnit(n: number, dim: number, seed: number): Float32Array {
+  const rnd = mulberry32(seed);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    let norm = 0;
+    for (let j = 0; j < dim; j++) norm += (out[i * dim + j] = rnd() * 2 - 1) ** 2;
+    for (let j = 0; j < dim; j++) out[i * dim + j]! /= Math.sqrt(norm);
+  }
+  return out;
+}
+
+function bruteForce(vectors: Float32Array, ids: bigint[], q: Float32Array, k: number, dim: number): bigint[] {
+  return ids
+    .map((id, i) => ({ id, s: q.reduce((acc, x, j) => acc + x * vectors[i * dim + j]!, 0) }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, k)
+    .map((x) => x.id);
+}
+
+describe.each(['flat', 'hnsw'] as const)('%s index', (kind) => {
+  const dim = 16;
+  const n = 500;
+  const vectors = randomUnit(n, dim, 1);
+  const ids = Array.from({ length: n }, (_, i) => BigInt(1000 + i * 7));
+
+  it('finds the same top-k as brute force, skips duplicate ids, removes ids', async () => {
+    const index = VectorIndex.create(dim, kind, 16);
+    expect(await index.add(vectors, BigInt64Array.from(ids))).toBe(n);
+    expect(await index.add(vectors.subarray(0, dim), BigInt64Array.from([ids[0]!]))).toBe(0);
+    expect(index.size).toBe(n);
+    const queries = randomUnit(5, dim, 2);
+    const hits = await index.search(queries, 10, 256);
+    for (let q = 0; q < 5; q++) {
+      const expected = bruteForce(vectors, ids, queries.subarray(q * dim, (q + 1) * dim), 10, dim);
+      const got = Array.from(hits.ids.subarray(q * 10, (q + 1) * 10));
+      const overlap = got.filter((id) => expected.includes(id)).length;
+      expect(overlap).toBeGreaterThanOrEqual(kind === 'flat' ? 10 : 9);
+      if (kind === 'flat') expect(got).toEqual(expected);
+    }
+    const top = hits.ids[0]!;
+    expect(await index.remove(BigInt64Array.from([top, 424242n]))).toBe(1);
+    expect(index.contains(top)).toBe(false);
+    const again = await index.search(queries.subarray(0, dim), 10, 256);
+    expect(Array.from(again.ids)).not.toContain(top);
+    expect(index.size).toBe(n - 1);
+  });
+
+  it('searches exactly within a subset of ids', async () => {
+    const index = VectorIndex.create(dim, kind, 16);
+    await index.add(vectors, BigInt64Array.from(ids));
+    const subset = BigInt64Array.from([ids[3]!, ids[40]!, ids[77]!, 999n]);
+    const q = vectors.subarray(40 * dim, 41 * dim);
+    const hits = await index.searchSubset(q, subset, 5);
+    expect(hits.ids[0]).toBe(ids[40]);
+    expect(hits.scores[0]).toBeCloseTo(1, 5);
+    expect(Array.from(hits.ids.subarray(3))).toEqual([-1n, -1n]);
+    expect(hits.scores[4]).toBe(-Infinity);
+  });
+
+  it('saves and loads a snapshot with removals intact', async () => {
+    const index = VectorIndex.create(dim, kind, 16);
+    await index.add(vectors, BigInt64Array.from(ids));
+    await index.remove(BigInt64Array.from(ids.slice(0, 10)));
+    const path = join(dir, `${kind}.faiss`);
+    await index.save(path);
+    const loaded = await VectorIndex.load(path);
+    expect(loaded.kind).toBe(kind);
+    expect(loaded.dim).toBe(dim);
+    expect(loaded.size).toBe(n - 10);
+    const q = randomUnit(1, dim, 3);
+    expect(Array.from((await loaded.search(q, 5, 256)).ids)).toEqual(Array.from((await index.search(q, 5, 256)).ids));
+  });
+});
+
+describe('errors', () => {
+  it('turns FAISS exceptions into rejected promises, not crashes', async () => {
+    const bad = join(dir, 'garbage.faiss');
+    writeFileSync(bad, 'not a faiss index at all');
+    await expect(VectorIndex.load(bad)).rejects.toThrow(/./);
+    await expect(VectorIndex.load(join(dir, 'missing.faiss'))).rejects.toThrow(/could not open|No such file/);
+    const index = VectorIndex.create(4);
+    await expect(index.save('/nonexistent-dir/x.faiss')).rejects.toThrow(/could not open/);
+  });
+
+  it('checks arguments with one message template', async () => {
+    const index = VectorIndex.create(4);
+    expect(() => index.add(new Float32Array(3), new BigInt64Array([1n]))).toThrow('Expected 4 floats (ids × 4) for vectors.length but received 3 of type number');
+    expect(() => index.add(new Float32Array([1, 0, 0, Number.NaN]), new BigInt64Array([1n]))).toThrow(/Expected finite numbers for vectors/);
+    expect(() => index.add(new Float32Array(4), new BigInt64Array([-5n]))).toThrow(/Expected non-negative ids for ids but received -5n/);
+    expect(() => index.search(new Float32Array(4), 0)).toThrow(/Expected an integer between 1 and 1000000 for k but received 0/);
+    expect(() => VectorIndex.create(0)).toThrow(/for dim but received 0/);
+    expect(() => VectorIndex.create(4, 'ivf' as never)).toThrow(/Expected 'flat' or 'hnsw' for kind/);
+    const empty = await index.search(new Float32Array(4), 3);
+    expect(Array.from(empty.ids)).toEqual([-1n, -1n, -1n]);
+  });
+});
