@@ -94,7 +94,8 @@ program
     type Item = { id: string; fields: Record<string, unknown>; file?: string };
     let items: Item[];
     if (info.isDirectory()) {
-      items = (await listImages(source)).map((f) => ({ id: relative(source, f), fields: { name: basename(f) }, file: f }));
+      // The id is the path relative to the folder; no text field, so only the pixels are embedded.
+      items = (await listImages(source)).map((f) => ({ id: relative(source, f), fields: {}, file: f }));
     } else {
       const urls = (await readFile(source, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
       items = urls.map((u) => ({ id: u, fields: { image: u } }));
