@@ -134,6 +134,14 @@ void VectorIndex::compactLocked() {
 }
 
 SearchResult VectorIndex::search(const float* queries, size_t nq, size_t k, int efSearch) const {
+  if (kind_ == VectorIndexKind::HNSW) {
+    // FAISS 1.7.3's IndexHNSW::search reads hnsw.efSearch and ignores SearchParametersHNSW, so set the
+    // field itself (under the writer lock); a concurrent search may run with another caller's beam width.
+    std::unique_lock writer(mutex_);
+    auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_->index);
+    const int want = std::max<int>(efSearch, static_cast<int>(std::min<size_t>(k + tombstones_.size(), 1 << 20)));
+    if (hnsw != nullptr && hnsw->hnsw.efSearch != want) hnsw->hnsw.efSearch = want;
+  }
   std::shared_lock lock(mutex_);
   SearchResult out;
   out.scores.assign(nq * k, kNoScore);
