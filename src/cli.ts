@@ -36,6 +36,12 @@ async function ensureIndex(c: LoupeClient, name: string, method: string | undefi
   process.stderr.write(`created index "${name}" (${method ?? 'simple'})\n`);
 }
 
+// `loupe search ... | head` closes stdout early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const program = new Command('loupe').description('Loupe: image search that tells you which images match and where').version('0.1.0');
 
 program
