@@ -15,6 +15,10 @@ export interface LoupeConfig {
   port: number;
   modelsDir: string;
   defaultModel: string;
+  /** Default model folders for region proposals (yolox, dino-v1/v2) and for reranking. */
+  defaultYoloxModel: string;
+  defaultDinoModel: string;
+  defaultRerankModel: string;
   provider: ExecutionProvider;
   /** Local image paths are accepted only under this folder (null: local paths refused). */
   imageRoot: string | null;
@@ -62,6 +66,9 @@ export function loadConfig(overrides: Partial<LoupeConfig> = {}): LoupeConfig {
     port: envInt('LOUPE_PORT', 8700),
     modelsDir: resolve(process.env.LOUPE_MODELS_DIR ?? resolve(repoRoot, 'models')),
     defaultModel: process.env.LOUPE_DEFAULT_MODEL ?? 'color-clip',
+    defaultYoloxModel: process.env.LOUPE_DEFAULT_YOLOX_MODEL ?? 'color-yolox',
+    defaultDinoModel: process.env.LOUPE_DEFAULT_DINO_MODEL ?? 'color-dino',
+    defaultRerankModel: process.env.LOUPE_DEFAULT_RERANK_MODEL ?? 'color-owl',
     provider: envProvider(),
     imageRoot: process.env.LOUPE_IMAGE_ROOT ? resolve(process.env.LOUPE_IMAGE_ROOT) : null,
     allowPrivateNetwork: envBool('LOUPE_ALLOW_PRIVATE_NETWORK', false),

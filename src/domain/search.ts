@@ -15,7 +15,19 @@ export interface FieldFilter {
 
 export type ImageQuery = { kind: 'url'; url: string } | { kind: 'upload'; name: string; bytes: Uint8Array; type?: string };
 
+export interface RerankRequest {
+  /** OWL-ViT-contract model folder; default: the server's default reranker. */
+  model?: string;
+  /** How many first-stage hits to rerank, from the page's first; default the page size, at most 100. */
+  depth?: number;
+  /** Text that conditions the detector; default the query text (required for an image query). */
+  prompt?: string;
+}
+
+export type RerankStatus = 'RERANKED' | 'IMAGE_UNAVAILABLE';
+
 export interface SearchRequest {
+  rerank?: RerankRequest;
   q?: string;
   image?: ImageQuery;
   method?: SearchMethod;
@@ -41,6 +53,11 @@ export interface SearchHit {
   score: number;
   tensorScore: number | null;
   lexicalScore: number | null;
+  /** The first-stage score when a reranker replaced `score`. */
+  retrievalScore: number | null;
+  rerankStatus: RerankStatus | null;
+  /** Why a hit could not be reranked (its image is missing or unreadable). */
+  rerankMessage: string | null;
   highlights: Highlight[];
   fields: DocumentFields;
   media: Record<string, MediaInfo>;

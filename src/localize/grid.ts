@@ -12,7 +12,7 @@
 // rescaled boxes are fractional); the grid cells come first and the shifted cells after them (Marqo interleaves),
 // so chunk i of `simple` and `overlap` is the same box. An image narrower (shorter) than wn (hn) pixels gets one
 // column (row) per pixel, so no box is ever empty.
-import type { Box, RegionMethod } from '../domain/types.js';
+import type { Box, GridRegionMethod, RegionMethod } from '../domain/types.js';
 import { LoupeError, invalidArgument } from '../domain/errors.js';
 
 export const DEFAULT_GRID = { hn: 3, wn: 3 } as const;
@@ -36,7 +36,7 @@ function gridSize(value: unknown, name: string): number {
   return value;
 }
 
-function build(method: GridMethodName, hn: number | undefined, wn: number | undefined, what: string): RegionMethod {
+function build(method: GridMethodName, hn: number | undefined, wn: number | undefined, what: string): GridRegionMethod {
   if (method === 'none') {
     if (hn !== undefined || wn !== undefined) {
       throw new LoupeError('INVALID_INPUT', `Region method "none" takes no hn/wn parameters (${what})`);
@@ -51,7 +51,7 @@ function build(method: GridMethodName, hn: number | undefined, wn: number | unde
 }
 
 /** Marqo's string form: `none`, `simple`, `overlap`, optionally `?hn=<rows>&wn=<columns>`. */
-function parseMethodString(input: string): RegionMethod {
+function parseMethodString(input: string): GridRegionMethod {
   const text = input.trim();
   const q = text.indexOf('?');
   const name = methodName(q < 0 ? text : text.slice(0, q), 'region method');
@@ -76,7 +76,7 @@ function parseMethodString(input: string): RegionMethod {
 }
 
 /** Accepts Marqo's string forms or a structured `{ method, hn?, wn? }`; defaults to a 3 × 3 grid. */
-export function parseRegionMethod(input: RegionMethodInput): RegionMethod {
+export function parseRegionMethod(input: RegionMethodInput): GridRegionMethod {
   if (typeof input === 'string') return parseMethodString(input);
   if (input === null || typeof input !== 'object' || typeof input.method !== 'string') {
     throw invalidArgument('a region method string or { method, hn?, wn? }', 'region method', input);
@@ -86,7 +86,7 @@ export function parseRegionMethod(input: RegionMethodInput): RegionMethod {
 }
 
 /** The canonical string form, which parseRegionMethod reads back to the same value. */
-export function formatRegionMethod(method: RegionMethod): string {
+export function formatRegionMethod(method: GridRegionMethod): string {
   return method.kind === 'none' ? 'none' : `${method.kind}?hn=${method.hn}&wn=${method.wn}`;
 }
 

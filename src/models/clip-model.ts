@@ -30,6 +30,12 @@ export interface InferenceStats {
 // Process-wide counter over every model, read by the indexing benchmark.
 const processStats: InferenceStats = { runs: 0, totalMs: 0 };
 
+/** Adds one ONNX Runtime run of any model (detectors too) to the process-wide counter. */
+export function recordInference(ms: number): void {
+  processStats.runs++;
+  processStats.totalMs += ms;
+}
+
 /** Inference time of all models in this process since start (a copy; subtract two readings for an interval). */
 export function inferenceStats(): InferenceStats {
   return { ...processStats };

@@ -7,7 +7,7 @@ import { invalidArgument, isLoupeError, LoupeError, type ErrorCode } from '../do
 import { FIELD_NAME, type IndexRecord } from '../domain/index-settings.js';
 import type { MediaInfo } from '../domain/search.js';
 import type { DecodedImage, DocumentFields, FieldValue } from '../domain/types.js';
-import { proposeGridRegions } from '../localize/grid.js';
+import type { RegionProposer } from '../localize/proposers.js';
 import { preprocessBatch } from '../native/preprocess.js';
 import type { DocumentRepository, NewChunk, StoredDocument, ChunkInfo } from '../repositories/document-repository.js';
 import { decodeImage } from '../repositories/image-decoder.js';
@@ -56,6 +56,7 @@ export class DocumentService {
     private readonly indexes: IndexService,
     private readonly repo: DocumentRepository,
     private readonly policy: ImageSourcePolicy,
+    private readonly proposer: RegionProposer,
     private readonly options: { maxPixels: number; uploadDir: string; fetchConcurrency: number; onWrite?: (record: IndexRecord) => void },
     private readonly log: Logger,
   ) {
@@ -188,7 +189,7 @@ export class DocumentService {
 
   /** Chunk 0 is the whole image; boxes are in original pixels and crops are cut from the original image. */
   private async embedRegions(record: IndexRecord, model: EmbeddingModel, field: string, image: DecodedImage): Promise<NewChunk[]> {
-    const boxes = proposeGridRegions(record.settings.regionMethod, image.width, image.height);
+    const boxes = await this.inferLimit(() => this.proposer.propose(record.settings.regionMethod, image));
     const flat = new Float32Array(boxes.length * 4);
     boxes.forEach((b, i) => flat.set([b.x1, b.y1, b.x2, b.y2], i * 4));
     const vectors = await this.inferLimit(async () => {

@@ -1,7 +1,7 @@
 // Use-cases over indexes: create (validated settings), list, describe, delete, and the model check.
 import { invalidArgument, LoupeError } from '../domain/errors.js';
 import { INDEX_NAME, FIELD_NAME, type IndexRecord, type IndexSettings } from '../domain/index-settings.js';
-import { parseRegionMethod, type RegionMethodInput } from '../localize/grid.js';
+import { parseAnyRegionMethod, type RegionMethodFields } from '../localize/region-method.js';
 import type { IndexRepository } from '../repositories/index-repository.js';
 import type { VectorStore } from '../repositories/vector-store.js';
 import type { EmbeddingModel, ModelProvider } from './ports.js';
@@ -9,7 +9,7 @@ import type { EmbeddingModel, ModelProvider } from './ports.js';
 export interface CreateIndexInput {
   name: string;
   model?: string | null;
-  regionMethod?: string | { method: string; hn?: number | null; wn?: number | null } | null;
+  regionMethod?: string | RegionMethodFields | null;
   imageFields?: string[] | null;
   vectorIndex?: { kind?: 'flat' | 'hnsw' | null; hnswM?: number | null; efSearch?: number | null } | null;
 }
@@ -32,12 +32,6 @@ function intIn(value: number | null | undefined, fallback: number, lo: number, h
   return value;
 }
 
-function regionInput(v: CreateIndexInput['regionMethod']): RegionMethodInput {
-  if (v === null || v === undefined) return 'simple';
-  if (typeof v === 'string') return v;
-  return { method: v.method, hn: v.hn ?? undefined, wn: v.wn ?? undefined };
-}
-
 export class IndexService {
   constructor(
     private readonly repo: IndexRepository,
@@ -55,7 +49,7 @@ export class IndexService {
     if (kind !== 'flat' && kind !== 'hnsw') throw invalidArgument("'flat' or 'hnsw'", 'vectorIndex.kind', kind);
     const settings: IndexSettings = {
       model: modelName,
-      regionMethod: parseRegionMethod(regionInput(input.regionMethod)),
+      regionMethod: parseAnyRegionMethod(input.regionMethod ?? 'simple', (kind) => this.models.defaultDetector(kind)),
       imageFields: [...new Set(imageFields)],
       vectorIndex: {
         kind,

@@ -7,10 +7,12 @@ import { DocumentRepository } from '../repositories/document-repository.js';
 import { IndexRepository } from '../repositories/index-repository.js';
 import { imageSourcePolicy, type ImageSourcePolicy } from '../repositories/image-source.js';
 import { VectorStore } from '../repositories/vector-store.js';
+import { MediaStore } from '../repositories/media-store.js';
 import { DocumentService } from './document-service.js';
 import { IndexService } from './index-service.js';
 import { FolderModelProvider } from './model-registry.js';
 import { SearchService } from './search-service.js';
+import { RegionProposer } from '../localize/proposers.js';
 
 export interface Loupe {
   config: LoupeConfig;
@@ -40,13 +42,19 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
   const indexRepo = new IndexRepository(database.prisma);
   const docRepo = new DocumentRepository(database.prisma);
   const vectors = new VectorStore(indexRepo, docRepo, join(config.dataDir, 'vectors'), config.snapshotEvery, log.child({ component: 'vectors' }));
-  const models = new FolderModelProvider(config.modelsDir, config.defaultModel, config.provider, log.child({ component: 'models' }));
+  const models = new FolderModelProvider(
+    config.modelsDir,
+    { clip: config.defaultModel, yolox: config.defaultYoloxModel, dino: config.defaultDinoModel, rerank: config.defaultRerankModel },
+    config.provider,
+    log.child({ component: 'models' }),
+  );
   const indexes = new IndexService(indexRepo, vectors, models);
   const policy = imagePolicy(config);
   const documents = new DocumentService(
     indexes,
     docRepo,
     policy,
+    new RegionProposer(models),
     {
       maxPixels: config.maxImagePixels,
       uploadDir: join(config.dataDir, 'uploads'),
@@ -56,7 +64,8 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     },
     log.child({ component: 'documents' }),
   );
-  const search = new SearchService(indexes, docRepo, vectors, policy, config.maxImagePixels, config.filterExactMax);
+  const media = new MediaStore(join(config.dataDir, 'uploads'), policy, config.maxImagePixels);
+  const search = new SearchService(indexes, docRepo, vectors, policy, config.maxImagePixels, models, media, config.filterExactMax);
   return {
     config, indexes, documents, search, vectors, database,
     async close() {

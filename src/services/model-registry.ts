@@ -4,20 +4,55 @@ import { join } from 'node:path';
 import type { ExecutionProvider } from '../config.js';
 import { invalidArgument, LoupeError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
+import type { DetectorRegionMethod } from '../domain/types.js';
 import { loadClipModel, type ClipModel } from '../models/clip-model.js';
+import { DinoModel, OwlModel, YoloxModel } from '../models/detectors.js';
 import type { EmbeddingModel, ModelProvider } from './ports.js';
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
+type Loaded = ClipModel | OwlModel | YoloxModel | DinoModel;
+
+export interface DefaultModels {
+  clip: string;
+  yolox: string;
+  dino: string;
+  rerank: string;
+}
+
 export class FolderModelProvider implements ModelProvider {
-  private readonly loaded = new Map<string, Promise<ClipModel>>();
+  private readonly loaded = new Map<string, Promise<Loaded>>();
 
   constructor(
     private readonly dir: string,
-    readonly defaultModel: string,
+    private readonly defaults: DefaultModels,
     private readonly provider: ExecutionProvider,
     private readonly log: Logger,
   ) {}
+
+  get defaultModel(): string {
+    return this.defaults.clip;
+  }
+
+  get defaultReranker(): string {
+    return this.defaults.rerank;
+  }
+
+  defaultDetector(kind: DetectorRegionMethod['kind']): string {
+    return kind === 'yolox' ? this.defaults.yolox : this.defaults.dino;
+  }
+
+  owl(name: string): Promise<OwlModel> {
+    return this.load(name, 'owl', (dir) => OwlModel.load(dir, { provider: this.provider, logger: this.log })) as Promise<OwlModel>;
+  }
+
+  yolox(name: string): Promise<YoloxModel> {
+    return this.load(name, 'yolox', (dir) => YoloxModel.load(dir, { provider: this.provider, logger: this.log })) as Promise<YoloxModel>;
+  }
+
+  dino(name: string): Promise<DinoModel> {
+    return this.load(name, 'dino', (dir) => DinoModel.load(dir, { provider: this.provider, logger: this.log })) as Promise<DinoModel>;
+  }
 
   installed(): string[] {
     if (!existsSync(this.dir)) return [];
@@ -28,18 +63,21 @@ export class FolderModelProvider implements ModelProvider {
   }
 
   get(name: string): Promise<EmbeddingModel> {
-    if (typeof name !== 'string' || !MODEL_NAME.test(name) || name.includes('..')) throw invalidArgument('a model folder name', 'model', name);
-    const cached = this.loaded.get(name);
+    return this.load(name, 'clip', (dir) => loadClipModel(dir, { provider: this.provider, logger: this.log })) as Promise<ClipModel>;
+  }
+
+  private load(name: string, role: string, open: (dir: string) => Promise<Loaded>): Promise<Loaded> {
+    if (typeof name !== 'string' || !MODEL_NAME.test(name) || name.includes('..')) return Promise.reject(invalidArgument('a model folder name', 'model', name));
+    const key = `${role}:${name}`;
+    const cached = this.loaded.get(key);
     if (cached) return cached;
-    {
-      const folder = join(this.dir, name);
-      if (!existsSync(join(folder, 'config.json')))
-        return Promise.reject(new LoupeError('INVALID_INPUT', `Unknown model "${name}": no model folder at ${folder} (installed: ${this.installed().join(', ') || 'none'})`));
-      const pending = loadClipModel(folder, { provider: this.provider, logger: this.log });
-      pending.catch(() => this.loaded.delete(name));
-      this.loaded.set(name, pending);
-      return pending;
-    }
+    const folder = join(this.dir, name);
+    if (!existsSync(join(folder, 'config.json')))
+      return Promise.reject(new LoupeError('INVALID_INPUT', `Unknown model "${name}": no model folder at ${folder} (installed: ${this.installed().join(', ') || 'none'})`));
+    const pending = open(folder);
+    pending.catch(() => this.loaded.delete(key));
+    this.loaded.set(key, pending);
+    return pending;
   }
 
   async release(): Promise<void> {

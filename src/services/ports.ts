@@ -1,4 +1,6 @@
 // What the services need from the model layer, stated as interfaces (the composition root wires real models).
+import type { DetectorRegionMethod } from '../domain/types.js';
+import type { DinoModel, OwlModel, YoloxModel } from '../models/detectors.js';
 import type { PreprocessOptions } from '../native/preprocess.js';
 
 export interface EmbeddingModel {
@@ -16,6 +18,12 @@ export interface ModelProvider {
   /** Loads (once) the model folder `name`; rejects with MODEL_INVALID / INVALID_INPUT for a bad or unknown name. */
   get(name: string): Promise<EmbeddingModel>;
   readonly defaultModel: string;
+  /** The model folder a new index of this region method proposes with when it names none. */
+  defaultDetector(kind: DetectorRegionMethod['kind']): string;
+  readonly defaultReranker: string;
+  owl(name: string): Promise<OwlModel>;
+  yolox(name: string): Promise<YoloxModel>;
+  dino(name: string): Promise<DinoModel>;
 }
 
 export interface IndexingProgress {

@@ -7,9 +7,12 @@ import { preprocessBatch } from '../native/preprocess.js';
 import type { ChunkConstraint, DocumentRepository, StoredDocument } from '../repositories/document-repository.js';
 import { decodeImage } from '../repositories/image-decoder.js';
 import { loadImageBytes, type ImageSourcePolicy } from '../repositories/image-source.js';
+import type { MediaStore } from '../repositories/media-store.js';
 import type { VectorStore } from '../repositories/vector-store.js';
+import { owlRerank } from '../localize/owl-reranker.js';
+import type { DecodedImage } from '../domain/types.js';
 import type { IndexService } from './index-service.js';
-import type { EmbeddingModel } from './ports.js';
+import type { EmbeddingModel, ModelProvider } from './ports.js';
 
 const RRF_K = 60;
 const MAX_LIMIT = 1_000;
@@ -58,6 +61,8 @@ export class SearchService {
     private readonly vectors: VectorStore,
     private readonly policy: ImageSourcePolicy,
     private readonly maxPixels: number,
+    private readonly models: ModelProvider,
+    private readonly media: MediaStore,
     /** Up to this many matching chunks a filtered search scores them all exactly instead of post-filtering FAISS hits. */
     private readonly filterExactMax = 50_000,
   ) {}
@@ -82,7 +87,9 @@ export class SearchService {
     if (attrs !== undefined && (!Array.isArray(attrs) || attrs.length > 64 || attrs.some((a) => typeof a !== 'string' || !FIELD_NAME.test(a))))
       throw invalidArgument('a list of field names', 'searchableAttributes', attrs);
     const constraint: ChunkConstraint = { filters: checkFilters(req.filters), fields: attrs };
-    const need = offset + limit + 1; // one extra tells whether a next page exists
+    const rerank = req.rerank ? this.checkRerank(req, limit, q) : null;
+    const window = rerank ? Math.max(limit, rerank.depth) : limit;
+    const need = offset + window + 1; // one extra tells whether a next page exists
 
     let candidates: Candidate[];
     if (method === 'LEXICAL') {
@@ -94,13 +101,18 @@ export class SearchService {
       candidates = method === 'TENSOR' ? tensor : fuse(tensor, await this.lexical(record, q, constraint, Math.max(need * 2, 50)));
     }
     if (req.minScore !== undefined && req.minScore !== null) candidates = candidates.filter((c) => c.score >= req.minScore!);
-    const page = candidates.slice(offset, offset + limit);
+    const page = candidates.slice(offset, offset + window);
     const documents = await this.docs.byPks(page.map((c) => c.documentPk));
-    const hits: SearchHit[] = page.flatMap((c) => {
+    let hits: SearchHit[] = page.flatMap((c) => {
       const d: StoredDocument | undefined = documents.get(c.documentPk);
       if (!d) return []; // deleted between the two reads
-      return [{ id: d.id, documentPk: d.pk, createdAt: d.createdAt, updatedAt: d.updatedAt, score: c.score, tensorScore: c.tensorScore, lexicalScore: c.lexicalScore, highlights: c.highlights, fields: d.fields, media: d.media }];
+      return [{
+        id: d.id, documentPk: d.pk, createdAt: d.createdAt, updatedAt: d.updatedAt, score: c.score, tensorScore: c.tensorScore,
+        lexicalScore: c.lexicalScore, retrievalScore: null, rerankStatus: null, rerankMessage: null, highlights: c.highlights, fields: d.fields, media: d.media,
+      }];
     });
+    if (rerank) hits = await this.rerank(record, hits, rerank);
+    hits = hits.slice(0, limit);
     return {
       hits,
       method,
@@ -109,6 +121,53 @@ export class SearchService {
       nextCursor: candidates.length > offset + limit ? encodeCursor(offset + limit) : null,
       processingTimeMs: Math.round((performance.now() - started) * 100) / 100,
     };
+  }
+
+  private checkRerank(req: SearchRequest, limit: number, q: string): { model: string; depth: number; prompt: string } {
+    const r = req.rerank!;
+    const depth = r.depth ?? limit;
+    if (!Number.isInteger(depth) || depth < 1 || depth > 100) throw invalidArgument('an integer between 1 and 100', 'rerank.depth', depth);
+    const prompt = (r.prompt ?? q).trim();
+    if (!prompt) throw new LoupeError('INVALID_INPUT', 'Reranking an image query needs a text prompt (rerank.prompt): the detector is conditioned on text');
+    if (prompt.length > 1_000) throw invalidArgument('a prompt of at most 1000 characters', 'rerank.prompt', `${prompt.length} characters`);
+    return { model: r.model ?? this.models.defaultReranker, depth, prompt };
+  }
+
+  /**
+   * Second stage: OWL-ViT conditioned on the prompt scores each hit's first image; new score = best box score,
+   * highlight = that box. Hits whose image cannot be read are kept after the reranked ones, marked.
+   */
+  private async rerank(record: IndexRecord, hits: SearchHit[], opts: { model: string; depth: number; prompt: string }): Promise<SearchHit[]> {
+    const model = await this.models.owl(opts.model);
+    const head = hits.slice(0, opts.depth);
+    const loaded = await Promise.all(
+      head.map(async (hit) => {
+        const field = record.settings.imageFields.find((f) => hit.media[f]);
+        if (!field) return { hit, field: null, image: null, error: 'the document has no image' };
+        try {
+          return { hit, field, image: await this.media.decoded(hit.media[field]!), error: null };
+        } catch (e) {
+          return { hit, field, image: null, error: (e as Error).message };
+        }
+      }),
+    );
+    const readable = loaded.filter((l): l is typeof l & { image: DecodedImage; field: string } => l.image !== null);
+    const verdicts = await owlRerank(model, opts.prompt, readable.map((l) => l.image));
+    const reranked = readable.map((l, i) => {
+      const v = verdicts[i];
+      return {
+        ...l.hit,
+        retrievalScore: l.hit.score,
+        score: v ? v.score : 0,
+        rerankStatus: 'RERANKED' as const,
+        highlights: v ? [{ field: l.field, box: v.box, text: null }] : l.hit.highlights,
+      };
+    });
+    reranked.sort((a, b) => b.score - a.score);
+    const unavailable = loaded
+      .filter((l) => l.image === null)
+      .map((l) => ({ ...l.hit, retrievalScore: l.hit.score, rerankStatus: 'IMAGE_UNAVAILABLE' as const, rerankMessage: l.error }));
+    return [...reranked, ...unavailable, ...hits.slice(opts.depth)];
   }
 
   private async encodeQuery(model: EmbeddingModel, q: string, req: SearchRequest): Promise<Float32Array> {

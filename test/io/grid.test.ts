@@ -1,6 +1,6 @@
 // Grid region methods: Marqo's string forms, parameter checks, and boxes that tile the image exactly.
 import { describe, expect, it } from 'vitest';
-import type { Box, RegionMethod } from '../../src/domain/types.js';
+import type { Box, GridRegionMethod, RegionMethod } from '../../src/domain/types.js';
 import { formatRegionMethod, parseRegionMethod, proposeGridRegions } from '../../src/localize/grid.js';
 
 const area = (b: Box) => (b.x2 - b.x1) * (b.y2 - b.y1);
@@ -51,7 +51,7 @@ describe('parseRegionMethod', () => {
   });
 
   it('formats to a string that parses back to the same method', () => {
-    const methods: RegionMethod[] = [{ kind: 'none' }, { kind: 'simple', hn: 2, wn: 3 }, { kind: 'overlap', hn: 3, wn: 3 }];
+    const methods: GridRegionMethod[] = [{ kind: 'none' }, { kind: 'simple', hn: 2, wn: 3 }, { kind: 'overlap', hn: 3, wn: 3 }];
     expect(methods.map(formatRegionMethod)).toEqual(['none', 'simple?hn=2&wn=3', 'overlap?hn=3&wn=3']);
     for (const m of methods) expect(parseRegionMethod(formatRegionMethod(m))).toEqual(m);
   });

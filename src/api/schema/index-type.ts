@@ -1,16 +1,21 @@
 // Index type, its queries (indexes, index) and mutations (createIndex, deleteIndex).
 import type { IndexRecord } from '../../domain/index-settings.js';
 import type { RegionMethod } from '../../domain/types.js';
-import { formatRegionMethod } from '../../localize/grid.js';
+import { formatAnyRegionMethod } from '../../localize/region-method.js';
 import { builder } from '../builder.js';
 
 const RegionMethodRef = builder.objectRef<RegionMethod>('RegionMethod').implement({
   description: 'How images are split into regions at index time',
   fields: (t) => ({
-    method: t.string({ resolve: (m) => m.kind }),
-    hn: t.int({ nullable: true, resolve: (m) => (m.kind === 'none' ? null : m.hn) }),
-    wn: t.int({ nullable: true, resolve: (m) => (m.kind === 'none' ? null : m.wn) }),
-    spec: t.string({ description: "Marqo's string form, e.g. simple?hn=3&wn=3", resolve: (m) => formatRegionMethod(m) }),
+    method: t.string({ description: 'none | simple | overlap | yolox | dino-v1 | dino-v2', resolve: (m) => m.kind }),
+    hn: t.int({ nullable: true, resolve: (m) => ('hn' in m ? m.hn : null) }),
+    wn: t.int({ nullable: true, resolve: (m) => ('wn' in m ? m.wn : null) }),
+    model: t.string({ nullable: true, description: 'Region proposal model (yolox, dino-*)', resolve: (m) => ('model' in m ? m.model : null) }),
+    maxProposals: t.int({ nullable: true, resolve: (m) => ('maxProposals' in m ? m.maxProposals : null) }),
+    nmsIou: t.float({ nullable: true, resolve: (m) => ('nmsIou' in m ? m.nmsIou : null) }),
+    minArea: t.float({ nullable: true, description: 'fraction of the image area', resolve: (m) => ('minArea' in m ? m.minArea : null) }),
+    maxAspect: t.float({ nullable: true, resolve: (m) => ('maxAspect' in m ? m.maxAspect : null) }),
+    spec: t.string({ description: "Marqo's string form, e.g. simple?hn=3&wn=3", resolve: (m) => formatAnyRegionMethod(m) }),
   }),
 });
 
@@ -33,9 +38,14 @@ export const IndexRef = builder.objectRef<IndexRecord>('Index').implement({
 
 const RegionMethodInput = builder.inputType('RegionMethodInput', {
   fields: (t) => ({
-    method: t.string({ required: true, description: 'none | simple | overlap' }),
+    method: t.string({ required: true, description: 'none | simple | overlap | yolox (alias marqo-yolo) | dino-v1 | dino-v2' }),
     hn: t.int({ description: 'rows of the grid (default 3)' }),
     wn: t.int({ description: 'columns of the grid (default 3)' }),
+    model: t.string({ description: 'proposal model folder for yolox / dino-* (default: the server default)' }),
+    maxProposals: t.int({ description: 'at most this many proposals besides the whole image (default 10)' }),
+    nmsIou: t.float({ description: 'class-agnostic NMS IoU (default 0.6)' }),
+    minArea: t.float({ description: 'smallest proposal as a fraction of the image area (default 0.0625 = 60×60 at 240 px)' }),
+    maxAspect: t.float({ description: 'largest aspect ratio of a proposal (default 4)' }),
   }),
 });
 

@@ -27,6 +27,19 @@ const ImageQueryInput = builder.inputType('ImageQueryInput', {
   }),
 });
 
+const RerankInput = builder.inputType('RerankInput', {
+  description: 'Second stage: an OWL-ViT-contract detector conditioned on the query text rescores the first hits and boxes the match',
+  fields: (t) => ({
+    model: t.string({ description: 'Reranker model folder (default: the server default, e.g. color-owl)' }),
+    depth: t.int({ description: 'How many first-stage hits to rerank (default: limit; at most 100)' }),
+    prompt: t.string({ description: 'Text conditioning the detector (default: q; required for an image query)' }),
+  }),
+});
+
+const RerankStatusEnum = builder.enumType('RerankStatus', {
+  values: { RERANKED: { description: 'scored by the reranker' }, IMAGE_UNAVAILABLE: { description: "the hit's image could not be read; kept after the reranked hits" } } as const,
+});
+
 const SearchInput = builder.inputType('SearchInput', {
   fields: (t) => ({
     q: t.string({ description: 'Text query' }),
@@ -37,7 +50,8 @@ const SearchInput = builder.inputType('SearchInput', {
     after: t.string({ description: 'Cursor from a previous response (nextCursor); overrides offset' }),
     filters: t.field({ type: [FilterInput] }),
     searchableAttributes: t.stringList({ description: 'Only match these fields' }),
-    minScore: t.float({ description: 'Drop hits scoring below this' }),
+    minScore: t.float({ description: 'Drop hits scoring below this (first-stage score)' }),
+    rerank: t.field({ type: RerankInput }),
   }),
 });
 
@@ -47,6 +61,9 @@ const HitRef = builder.objectRef<SearchHit>('Hit').implement({
     score: t.exposeFloat('score', { description: 'Cosine similarity for TENSOR, full-text rank for LEXICAL, fused RRF score for HYBRID' }),
     tensorScore: t.exposeFloat('tensorScore', { nullable: true }),
     lexicalScore: t.exposeFloat('lexicalScore', { nullable: true }),
+    retrievalScore: t.exposeFloat('retrievalScore', { nullable: true, description: 'The first-stage score when a reranker set `score`' }),
+    rerankStatus: t.field({ type: RerankStatusEnum, nullable: true, resolve: (h) => h.rerankStatus }),
+    rerankMessage: t.exposeString('rerankMessage', { nullable: true }),
     highlights: t.field({ type: [HighlightRef], resolve: (h) => h.highlights }),
     media: t.field({ type: [MediaRef], resolve: (h) => mediaList(h.media) }),
     document: t.field({
@@ -93,6 +110,9 @@ builder.queryFields((t) => ({
         })),
         searchableAttributes: input.searchableAttributes ?? undefined,
         minScore: input.minScore ?? undefined,
+        rerank: input.rerank
+          ? { model: input.rerank.model ?? undefined, depth: input.rerank.depth ?? undefined, prompt: input.rerank.prompt ?? undefined }
+          : undefined,
       });
     },
   }),

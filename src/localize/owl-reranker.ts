@@ -1,0 +1,44 @@
+// Search-time localisation: OWL-ViT conditioned on the query text scores each hit's image and returns its best box.
+import type { Box, DecodedImage } from '../domain/types.js';
+import type { OwlModel } from '../models/detectors.js';
+import { decodeOwl } from '../native/decode.js';
+import { preprocessBatch } from '../native/preprocess.js';
+
+export interface OwlVerdict {
+  /** sigmoid score of the best box for the query. */
+  score: number;
+  /** That box in original pixels. */
+  box: Box;
+}
+
+/** Scores images in batches; one verdict per image (null when the model finds no box at all). */
+export async function owlRerank(model: OwlModel, query: string, images: DecodedImage[], batchSize = 4): Promise<(OwlVerdict | null)[]> {
+  const out: (OwlVerdict | null)[] = [];
+  const s = model.preprocessing.size;
+  const per = 3 * s * s;
+  for (let i = 0; i < images.length; i += batchSize) {
+    const batch = images.slice(i, i + batchSize);
+    const pixels = new Float32Array(batch.length * per);
+    for (let j = 0; j < batch.length; j++) {
+      const img = batch[j]!;
+      pixels.set(await preprocessBatch(img, new Float32Array([0, 0, img.width, img.height]), model.preprocessing), j * per);
+    }
+    const { logits, boxes, patches, queries } = await model.detect(pixels, batch.length, [query]);
+    for (let j = 0; j < batch.length; j++) {
+      const img = batch[j]!;
+      const det = await decodeOwl(logits.subarray(j * patches * queries, (j + 1) * patches * queries), boxes.subarray(j * patches * 4, (j + 1) * patches * 4), {
+        imageWidth: img.width, imageHeight: img.height, topK: 1,
+      });
+      if (!det.scores.length) {
+        out.push(null);
+        continue;
+      }
+      const [x1, y1, x2, y2] = det.boxes;
+      out.push({
+        score: det.scores[0]!,
+        box: { x1: Math.floor(x1!), y1: Math.floor(y1!), x2: Math.min(img.width, Math.ceil(x2!)), y2: Math.min(img.height, Math.ceil(y2!)) },
+      });
+    }
+  }
+  return out;
+}

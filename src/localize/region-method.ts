@@ -1,0 +1,79 @@
+// Parsing and printing every region method: the grid ones (grid.ts) and the model-proposed ones (yolox, dino-v1,
+// dino-v2; `marqo-yolo` is accepted as an alias of `yolox`). String form: `yolox?maxProposals=10&nmsIou=0.6`.
+import { invalidArgument, LoupeError } from '../domain/errors.js';
+import type { DetectorRegionMethod, RegionMethod } from '../domain/types.js';
+import { formatRegionMethod as formatGrid, parseRegionMethod as parseGrid } from './grid.js';
+
+export interface RegionMethodFields {
+  method: string;
+  hn?: number | null;
+  wn?: number | null;
+  model?: string | null;
+  maxProposals?: number | null;
+  nmsIou?: number | null;
+  minArea?: number | null;
+  maxAspect?: number | null;
+}
+
+/** Marqo's defaults: at most 10 proposals, NMS IoU 0.6, boxes of at least 60×60 px at 240 px scale, aspect < 4. */
+export const DETECTOR_DEFAULTS = { maxProposals: 10, nmsIou: 0.6, minArea: (60 * 60) / (240 * 240), maxAspect: 4 } as const;
+
+const DETECTORS: Record<string, DetectorRegionMethod['kind']> = { yolox: 'yolox', 'marqo-yolo': 'yolox', 'dino-v1': 'dino-v1', 'dino-v2': 'dino-v2' };
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+function num(v: unknown, name: string, lo: number, hi: number, integer: boolean): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < lo || n > hi || (integer && !Number.isInteger(n)))
+    throw invalidArgument(`${integer ? 'an integer' : 'a number'} from ${lo} to ${hi}`, name, v);
+  return n;
+}
+
+function detector(kind: DetectorRegionMethod['kind'], p: Record<string, unknown>, defaultModel: (kind: DetectorRegionMethod['kind']) => string): DetectorRegionMethod {
+  const unknown = Object.keys(p).filter((k) => p[k] !== undefined && p[k] !== null && !['model', 'maxProposals', 'nmsIou', 'minArea', 'maxAspect'].includes(k));
+  if (unknown.length) throw new LoupeError('INVALID_INPUT', `Unknown parameter "${unknown[0]}" for region method ${kind}; expected model, maxProposals, nmsIou, minArea, maxAspect`);
+  const model = p.model ?? defaultModel(kind);
+  if (typeof model !== 'string' || !MODEL_NAME.test(model)) throw invalidArgument('a model folder name', 'model', model);
+  return {
+    kind,
+    model,
+    maxProposals: p.maxProposals == null ? DETECTOR_DEFAULTS.maxProposals : num(p.maxProposals, 'maxProposals', 1, 100, true),
+    nmsIou: p.nmsIou == null ? DETECTOR_DEFAULTS.nmsIou : num(p.nmsIou, 'nmsIou', 0.05, 1, false),
+    minArea: p.minArea == null ? DETECTOR_DEFAULTS.minArea : num(p.minArea, 'minArea', 0, 1, false),
+    maxAspect: p.maxAspect == null ? DETECTOR_DEFAULTS.maxAspect : num(p.maxAspect, 'maxAspect', 1, 100, false),
+  };
+}
+
+/**
+ * Any region method from Marqo's string form or structured fields. Detector methods get `model` resolved through
+ * `defaultModel` so that an index records the exact model folder it proposes regions with.
+ */
+export function parseAnyRegionMethod(input: string | RegionMethodFields, defaultModel: (kind: DetectorRegionMethod['kind']) => string): RegionMethod {
+  if (typeof input === 'string') {
+    const text = input.trim();
+    const q = text.indexOf('?');
+    const name = (q < 0 ? text : text.slice(0, q)).toLowerCase();
+    const kind = DETECTORS[name];
+    if (!kind) return parseGrid(input);
+    const params: Record<string, string> = {};
+    if (q >= 0) {
+      for (const pair of text.slice(q + 1).split('&')) {
+        const m = /^(\w+)=(.*)$/.exec(pair);
+        if (!m) throw new LoupeError('INVALID_INPUT', `Expected key=value parameters in region method ${JSON.stringify(text)} but found ${JSON.stringify(pair)}`);
+        if (params[m[1]!] !== undefined) throw new LoupeError('INVALID_INPUT', `Parameter "${m[1]}" is given twice in region method ${JSON.stringify(text)}`);
+        params[m[1]!] = decodeURIComponent(m[2]!);
+      }
+    }
+    return detector(kind, params, defaultModel);
+  }
+  if (input === null || typeof input !== 'object' || typeof input.method !== 'string') throw invalidArgument('a region method string or { method, ... }', 'region method', input);
+  const kind = DETECTORS[input.method.trim().toLowerCase()];
+  if (!kind) return parseGrid({ method: input.method, hn: input.hn ?? undefined, wn: input.wn ?? undefined });
+  if (input.hn != null || input.wn != null) throw new LoupeError('INVALID_INPUT', `Region method ${kind} takes no hn/wn parameters`);
+  const { method: _m, hn: _h, wn: _w, ...rest } = input;
+  return detector(kind, rest, defaultModel);
+}
+
+export function formatAnyRegionMethod(method: RegionMethod): string {
+  if (method.kind === 'none' || method.kind === 'simple' || method.kind === 'overlap') return formatGrid(method);
+  return `${method.kind}?model=${method.model}&maxProposals=${method.maxProposals}&nmsIou=${method.nmsIou}&minArea=${Number(method.minArea.toFixed(6))}&maxAspect=${method.maxAspect}`;
+}
