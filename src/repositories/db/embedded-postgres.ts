@@ -133,10 +133,14 @@ export async function startEmbeddedPostgres(pgDataDir: string, database = 'loupe
   const pidFile = join(pgDataDir, 'postmaster.pid');
   let port: number | null = null;
   let child: ReturnType<typeof spawn> | null = null;
+  let adoptedPid: number | null = null;
   if (existsSync(pidFile)) {
     const lines = readFileSync(pidFile, 'utf8').split('\n');
     const pid = Number(lines[0]);
-    if (pid > 0 && alive(pid)) port = Number(lines[3]);
+    if (pid > 0 && alive(pid)) {
+      port = Number(lines[3]);
+      adoptedPid = pid;
+    }
   }
   const logFile = join(pgDataDir, 'server.log');
   if (port === null) {
@@ -161,9 +165,18 @@ export async function startEmbeddedPostgres(pgDataDir: string, database = 'loupe
   return {
     databaseUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     async stop() {
+      // Fast shutdown (SIGINT): committed data is safe in the WAL, sessions end. A server adopted from a killed
+      // process is ours too: it serves this data folder only.
+      if (adoptedPid !== null) {
+        if (!alive(adoptedPid)) return;
+        process.kill(adoptedPid, 'SIGINT');
+        const deadline = Date.now() + 15_000;
+        while (alive(adoptedPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        return;
+      }
       if (!started || started.exitCode !== null || started.signalCode !== null) return;
       const exited = new Promise((r) => started.once('exit', r));
-      started.kill('SIGINT'); // fast shutdown: committed data is safe (WAL), sessions end
+      started.kill('SIGINT');
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
       clearTimeout(timer);
