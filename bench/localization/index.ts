@@ -1,0 +1,125 @@
+// Localization benchmark through the real service: index the same held-out scenes with every region method, search
+// with and without OWL reranking, and print per method: image recall@1/@5, hit@1 (top hit shows the queried object
+// AND its highlight box has IoU >= 0.5 with it), chunks per image, indexing ms per image, search p50.
+//   npm run bench:localization                 (LOUPE_BENCH_SCENES=120, LOUPE_BENCH_SCENE_SOURCE=shapes)
+// Scene sources: `shapes` (procedural coloured shapes, 640×480, 2-5 objects of 8-30% of the side, for the shipped
+// colour models). A held-out emoji source plugs in through `SceneSource` once the trained models and their data
+// pipeline exist (models/train).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { loadConfig } from '../../src/config.js';
+import type { Box } from '../../src/domain/types.js';
+import { DEMO_COLOURS, mulberry32 } from '../../src/demo/scenes.js';
+import { createLogger } from '../../src/log.js';
+import { createLoupe } from '../../src/services/loupe.js';
+
+interface BenchObject {
+  label: string;
+  box: Box;
+}
+interface BenchScene {
+  id: string;
+  png: Buffer;
+  width: number;
+  height: number;
+  objects: BenchObject[];
+}
+type SceneSource = (count: number) => Promise<BenchScene[]>;
+
+/** 640×480 scenes with 2-5 non-overlapping shapes of distinct colours, small ones included. */
+const shapes: SceneSource = async (count) => {
+  const out: BenchScene[] = [];
+  const colours = Object.keys(DEMO_COLOURS);
+  for (let s = 0; s < count; s++) {
+    const rnd = mulberry32(90_000 + s);
+    const width = 640;
+    const height = 480;
+    const n = 2 + Math.floor(rnd() * 4);
+    const objects: BenchObject[] = [];
+    const svg: string[] = [];
+    const bg = ['#ffffff', '#c8c8c8', '#f4efe0'][Math.floor(rnd() * 3)];
+    for (let tries = 0; objects.length < n && tries < 200; tries++) {
+      const side = Math.round(height * (0.08 + rnd() * 0.22));
+      const w = Math.round(side * (0.7 + rnd() * 0.6));
+      const x1 = Math.floor(rnd() * (width - w));
+      const y1 = Math.floor(rnd() * (height - side));
+      const box = { x1, y1, x2: x1 + w, y2: y1 + side };
+      const label = colours[Math.floor(rnd() * colours.length)]!;
+      if (objects.some((o) => o.label === label || (o.box.x1 < box.x2 + 4 && box.x1 < o.box.x2 + 4 && o.box.y1 < box.y2 + 4 && box.y1 < o.box.y2 + 4))) continue;
+      objects.push({ label, box });
+      const fill = DEMO_COLOURS[label];
+      svg.push(rnd() < 0.5 ? `<rect x="${x1}" y="${y1}" width="${w}" height="${side}" fill="${fill}"/>` : `<ellipse cx="${x1 + w / 2}" cy="${y1 + side / 2}" rx="${w / 2}" ry="${side / 2}" fill="${fill}"/>`);
+    }
+    const png = await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="${bg}"/>${svg.join('')}</svg>`)).png().toBuffer();
+    out.push({ id: `s${s}`, png, width, height, objects });
+  }
+  return out;
+};
+
+const SOURCES: Record<string, SceneSource> = { shapes };
+
+function iou(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
+  const iy = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
+  const inter = ix * iy;
+  return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+const COUNT = Number(process.env.LOUPE_BENCH_SCENES ?? 120);
+const sourceName = process.env.LOUPE_BENCH_SCENE_SOURCE ?? 'shapes';
+const source = SOURCES[sourceName];
+if (!source) throw new Error(`unknown scene source ${sourceName}; one of ${Object.keys(SOURCES).join(', ')}`);
+const METHODS = (process.env.LOUPE_BENCH_METHODS ?? 'none,simple,overlap,yolox,dino-v1,dino-v2').split(',');
+
+const scenes = await source(COUNT);
+const byId = new Map(scenes.map((s) => [s.id, s]));
+// One query per scene: an object label present in it (its "target"); relevant = every scene showing that label.
+const rnd = mulberry32(7);
+const queries = scenes.map((s) => ({ target: s, label: s.objects[Math.floor(rnd() * s.objects.length)]!.label }));
+
+const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-loc-'));
+const loupe = await createLoupe(loadConfig({ dataDir: dir, databaseUrl: process.env.DATABASE_URL ?? null }), createLogger({ bench: 'localization' }, 'warn'));
+const rows: string[] = [];
+try {
+  for (const method of METHODS) {
+    const name = `loc-${method.replace(/[^a-z0-9]/g, '')}`;
+    await loupe.indexes.create({ name, regionMethod: method });
+    const t0 = performance.now();
+    for (let i = 0; i < scenes.length; i += 10) {
+      const res = await loupe.documents.add(name, scenes.slice(i, i + 10).map((s) => ({ id: s.id, fields: {}, uploads: { image: { name: `${s.id}.png`, bytes: s.png } } })));
+      const bad = res.find((r) => !r.ok);
+      if (bad) throw new Error(`${method}: ${JSON.stringify(bad)}`);
+    }
+    const indexMs = (performance.now() - t0) / scenes.length;
+    const chunks = (await loupe.indexes.stats(name)).chunks / scenes.length;
+    for (const rerank of process.env.LOUPE_BENCH_RERANK === '0' ? [false] : [false, true]) {
+      let r1 = 0;
+      let r5 = 0;
+      let hit1 = 0;
+      const times: number[] = [];
+      for (const q of queries) {
+        const t = performance.now();
+        const res = await loupe.search.search(name, { q: q.label, limit: 5, ...(rerank ? { rerank: { depth: 10 } } : {}) });
+        times.push(performance.now() - t);
+        const relevant = (id: string) => byId.get(id)!.objects.some((o) => o.label === q.label);
+        if (res.hits[0] && relevant(res.hits[0].id)) r1++;
+        if (res.hits.some((h) => relevant(h.id))) r5++;
+        const top = res.hits[0];
+        const box = top?.highlights.find((h) => h.box)?.box;
+        if (top && box && byId.get(top.id)!.objects.some((o) => o.label === q.label && iou(o.box, box) >= 0.5)) hit1++;
+      }
+      const pct = (x: number) => `${((100 * x) / queries.length).toFixed(1)}%`.padStart(7);
+      rows.push(`${(method + (rerank ? ' + rerank' : '')).padEnd(20)} ${pct(r1)} ${pct(r5)} ${pct(hit1)} ${chunks.toFixed(1).padStart(8)} ${indexMs.toFixed(1).padStart(9)} ${median(times).toFixed(1).padStart(9)}`);
+    }
+  }
+} finally {
+  await loupe.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`\nlocalization benchmark: ${scenes.length} "${sourceName}" scenes (640×480, 2-5 objects), ${queries.length} queries, through the service`);
+console.log(`${'method'.padEnd(20)} ${'R@1'.padStart(7)} ${'R@5'.padStart(7)} ${'hit@1'.padStart(7)} ${'chunks'.padStart(8)} ${'index ms'.padStart(9)} ${'p50 ms'.padStart(9)}`);
+for (const r of rows) console.log(r);
