@@ -28,10 +28,10 @@ async function listImages(dir: string): Promise<string[]> {
 }
 
 async function ensureIndex(c: LoupeClient, name: string, method: string | undefined): Promise<void> {
-  const got = await c.request<ops.GetIndexData>(ops.GET_INDEX, { name });
+  const got = await ops.execute(c, ops.GetIndexDocument, { name });
   if (got.index.__typename === 'Index') return;
   if (got.index.code !== 'INDEX_NOT_FOUND') fail(`${got.index.code}: ${got.index.message}`);
-  const created = await c.request<ops.CreateIndexData>(ops.CREATE_INDEX, { input: { name, regionMethodSpec: method ?? 'simple' } });
+  const created = await ops.execute(c, ops.CreateIndexDocument, { input: { name, regionMethodSpec: method ?? 'simple' } });
   if (created.createIndex.__typename === 'LoupeError') fail(`${created.createIndex.code}: ${created.createIndex.message}`);
   process.stderr.write(`created index "${name}" (${method ?? 'simple'})\n`);
 }
@@ -117,10 +117,11 @@ program
         batch.map(async (item, j) => {
           if (!item.file) return { id: item.id, fields: item.fields };
           uploads.push({ path: `variables.documents.${j}.files.0.file`, name: basename(item.file), bytes: await readFile(item.file) });
-          return { id: item.id, fields: item.fields, files: [{ field: 'image', file: null }] };
+          // The file itself travels as a multipart part; its variable is null in the JSON operations.
+          return { id: item.id, fields: item.fields, files: [{ field: 'image', file: null as unknown as File }] };
         }),
       );
-      const res = await c.request<ops.AddDocumentsData>(ops.ADD_DOCUMENTS, { index: opts.index, documents }, uploads);
+      const res = await ops.execute(c, ops.AddDocumentsDocument, { index: opts.index, documents }, uploads);
       if (res.addDocuments.__typename === 'LoupeError') {
         bar.stop();
         fail(`${res.addDocuments.code}: ${res.addDocuments.message}`);
@@ -148,9 +149,9 @@ program
   .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
   .action(async (query: string, opts: { index: string; limit: number; method: string; json?: boolean; url: string; rerank?: boolean; rerankDepth?: number; rerankModel?: string }) => {
     const rerank = opts.rerank || opts.rerankDepth !== undefined || opts.rerankModel !== undefined ? { depth: opts.rerankDepth, model: opts.rerankModel } : undefined;
-    const res = await client(opts).request<ops.SearchData>(ops.SEARCH, {
+    const res = await ops.execute(client(opts), ops.SearchDocument, {
       index: opts.index,
-      input: { q: query, limit: opts.limit, method: opts.method.toUpperCase(), rerank },
+      input: { q: query, limit: opts.limit, method: opts.method.toUpperCase() as ops.SearchMethod, rerank },
     });
     if (res.search.__typename === 'LoupeError') fail(`${res.search.code}: ${res.search.message}`);
     const hits = res.search.hits;
@@ -172,7 +173,7 @@ program
   .description('list indexes')
   .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
   .action(async (opts: { url: string }) => {
-    const res = await client(opts).request<ops.ListIndexesData>(ops.LIST_INDEXES);
+    const res = await ops.execute(client(opts), ops.ListIndexesDocument, {});
     for (const i of res.indexes) process.stdout.write(`${i.name}\t${i.model}\t${i.regionMethod.spec}\t${i.documentCount} documents\t${i.chunkCount} chunks\n`);
   });
 

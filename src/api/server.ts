@@ -1,7 +1,14 @@
 // Listens on HTTP and shuts down gracefully: stop accepting, finish in-flight requests, flush snapshots.
+// Routes: `/` the web page (built by `npm run build:web` into dist/public), `/assets/*` its files, `/media/*` document
+// images, and everything else to yoga (`/graphql` with GraphiQL, `/ready`).
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { extname, join } from 'node:path';
+import { repoRoot } from '../config.js';
 import type { Logger } from '../log.js';
-import type { Loupe } from '../services/loupe.js';
+import { imagePolicy, type Loupe } from '../services/loupe.js';
+import { MediaService } from '../services/media-service.js';
+import { handleMediaRequest, MEDIA_PREFIX, sendJsonError } from './media-route.js';
 import { createApi } from './yoga.js';
 
 export interface RunningServer {
@@ -10,13 +17,88 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(loupe: Loupe, log: Logger): Promise<RunningServer> {
+export interface ServerOptions {
+  /** Folder holding the built page (index.html + assets); default dist/public under the repository. */
+  webDir?: string;
+}
+
+export const DEFAULT_WEB_DIR = join(repoRoot, 'dist', 'public');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+// The page talks only to this origin; images may come from wherever documents point (redirects from /media/).
+const PAGE_CSP = [
+  "default-src 'self'",
+  "img-src 'self' http: https: data: blob:",
+  "style-src 'self'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+interface StaticFile {
+  type: string;
+  body: Buffer;
+}
+
+/** Reads the built page once at start: a fixed set of files, so no request path ever reaches the file system. */
+function loadWebAssets(dir: string, log: Logger): Map<string, StaticFile> {
+  const files = new Map<string, StaticFile>();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    log.warn('the web page is not built; `/` will say so', { webDir: dir, fix: 'npm run build:web' });
+    return files;
+  }
+  for (const name of names) {
+    const type = TYPES[extname(name)];
+    if (type) files.set(name, { type, body: readFileSync(join(dir, name)) });
+  }
+  return files;
+}
+
+function sendStatic(method: string | undefined, res: import('node:http').ServerResponse, file: StaticFile, page: boolean): void {
+  res.writeHead(200, {
+    'content-type': file.type,
+    'content-length': file.body.length,
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+    ...(page ? { 'content-security-policy': PAGE_CSP, 'referrer-policy': 'no-referrer' } : {}),
+  });
+  res.end(method === 'HEAD' ? undefined : file.body);
+}
+
+export async function startServer(loupe: Loupe, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const yoga = createApi(loupe, log);
+  const webDir = options.webDir ?? DEFAULT_WEB_DIR;
+  const assets = loadWebAssets(webDir, log);
+  const media = new MediaService(loupe.documents, join(loupe.config.dataDir, 'uploads'), imagePolicy(loupe.config));
   const server = createServer(async (req, res) => {
-    if (req.url === '/' || req.url === '') {
-      res.writeHead(302, { location: '/graphql' }).end();
+    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (read && (pathname === '/' || pathname === '/index.html')) {
+      const page = assets.get('index.html');
+      if (page) return sendStatic(req.method, res, page, true);
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`The Loupe web page is not built (no ${join(webDir, 'index.html')}): run \`npm run build:web\`. GraphiQL is at /graphql.\n`);
       return;
     }
+    if (pathname.startsWith('/assets/')) {
+      const file = read ? assets.get(pathname.slice('/assets/'.length)) : undefined;
+      if (file && !pathname.slice('/assets/'.length).includes('/') && pathname !== '/assets/index.html') return sendStatic(req.method, res, file, false);
+      return sendJsonError(res, 404, 'NOT_FOUND', `No such asset: ${pathname}`);
+    }
+    if (pathname.startsWith(MEDIA_PREFIX)) return handleMediaRequest(req, res, pathname, media, log);
     await yoga.handle(req, res);
   });
   server.requestTimeout = 10 * 60_000;
@@ -36,6 +118,8 @@ export async function startServer(loupe: Loupe, log: Logger): Promise<RunningSer
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
+          // Open progress streams (server-sent events) would hold the server open.
+          setTimeout(() => server.closeAllConnections(), 2_000).unref();
         });
         await loupe.close();
       })();

@@ -33,7 +33,8 @@ export interface DocumentInput {
 export type DocumentResult = { id: string; ok: true; replaced: boolean } | { id: string; ok: false; code: ErrorCode; message: string };
 
 export interface AddOptions {
-  onProgress?: (p: IndexingProgress) => void;
+  /** Called after each document, with the running counts and that document's result (its error, if any). */
+  onProgress?: (p: IndexingProgress, item: DocumentResult) => void;
 }
 
 const MAX_FIELDS = 64;
@@ -92,7 +93,7 @@ export class DocumentService {
         }
         progress.processed += 1;
         if (!result.ok) progress.failed += 1;
-        opts.onProgress?.({ ...progress });
+        opts.onProgress?.({ ...progress }, result);
         return result;
       }),
     );

@@ -5,6 +5,7 @@ import type { MediaInfo } from '../../domain/search.js';
 import { builder } from '../builder.js';
 import { BoxRef } from './box.js';
 import { ErrorCodeEnum } from './errors.js';
+import { jobBoard } from './progress.js';
 
 export const MediaRef = builder.objectRef<MediaInfo & { field: string }>('Media').implement({
   description: 'An image field of a document: where it came from and its upright size in pixels',
@@ -107,15 +108,27 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   addDocuments: t.field({
     type: AddDocumentsPayload,
-    args: { index: t.arg.string({ required: true }), documents: t.arg({ type: [DocumentInput], required: true }) },
+    args: {
+      index: t.arg.string({ required: true }),
+      documents: t.arg({ type: [DocumentInput], required: true }),
+      jobId: t.arg.string({ description: 'Report progress to subscribers of indexingProgress(jobId) (1-128 letters, digits, "_", "-")' }),
+    },
     errors: { union: { name: 'AddDocumentsResult' } },
-    resolve: async (_r, { index, documents }, ctx) => {
+    resolve: async (_r, { index, documents, jobId }, ctx) => {
       const started = performance.now();
-      const inputs = await Promise.all(
-        documents.map(async (d) => ({ id: d.id, fields: (d.fields ?? {}) as Record<string, unknown>, uploads: await toUploads(d.files) })),
-      );
-      const results = await ctx.loupe.documents.add(index, inputs);
-      return { results, processingTimeMs: Math.round(performance.now() - started) };
+      const job = jobId === null || jobId === undefined ? null : jobBoard(ctx.loupe).start(jobId, index);
+      try {
+        job?.progress({ processed: 0, failed: 0, total: documents.length });
+        const inputs = await Promise.all(
+          documents.map(async (d) => ({ id: d.id, fields: (d.fields ?? {}) as Record<string, unknown>, uploads: await toUploads(d.files) })),
+        );
+        const results = await ctx.loupe.documents.add(index, inputs, { onProgress: job ? (p, item) => job.progress(p, item) : undefined });
+        job?.finish();
+        return { results, processingTimeMs: Math.round(performance.now() - started) };
+      } catch (e) {
+        job?.finish(e);
+        throw e;
+      }
     },
   }),
   deleteDocuments: t.field({

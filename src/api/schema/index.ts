@@ -5,5 +5,6 @@ import './box.js';
 import './index-type.js';
 import './document.js';
 import './search.js';
+import './progress.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
