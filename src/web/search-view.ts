@@ -12,6 +12,8 @@ interface SearchState {
   method: SearchMethod;
   rerank: boolean;
   regions: boolean;
+  /** TENSOR only: match image regions only (boxes on every hit) or every field (text chunks may win). */
+  imagesOnly: boolean;
   limit: number;
 }
 
@@ -32,6 +34,7 @@ export async function renderSearch(main: HTMLElement, params: URLSearchParams): 
     method: 'TENSOR',
     rerank: false,
     regions: false,
+    imagesOnly: true,
     limit: 24,
   };
   if (!indexes.length) {
@@ -45,6 +48,7 @@ export async function renderSearch(main: HTMLElement, params: URLSearchParams): 
   const indexSelect = h('select', { id: 'index', name: 'index' }, ...indexes.map((i) => h('option', { value: i.name, selected: i.name === state.index }, `${i.name} (${i.documentCount})`)));
   const q = h('input', { id: 'q', name: 'q', type: 'search', value: state.q, autocomplete: 'off', placeholder: 'e.g. red', 'aria-describedby': 'q-help' });
   const methodSelect = h('select', { id: 'method', name: 'method' }, ...METHODS.map(([v, label]) => h('option', { value: v }, label)));
+  const scope = h('select', { id: 'scope', name: 'scope' }, h('option', { value: 'images' }, 'Images'), h('option', { value: 'all' }, 'All fields'));
   const rerank = h('input', { id: 'rerank', name: 'rerank', type: 'checkbox' });
   const regions = h('input', { id: 'regions', name: 'regions', type: 'checkbox' });
   const imageInput = h('input', { id: 'image', name: 'image', type: 'file', accept: 'image/*' });
@@ -73,6 +77,8 @@ export async function renderSearch(main: HTMLElement, params: URLSearchParams): 
       input.image = { file: null as unknown as File };
       files.push({ path: 'variables.input.image.file', file: state.image });
     } else input.q = text;
+    const imageFields = indexes.find((i) => i.name === state.index)?.imageFields ?? [];
+    if (state.method === 'TENSOR' && state.imagesOnly && imageFields.length) input.searchableAttributes = imageFields;
     if (state.rerank) input.rerank = state.image && text ? { prompt: text } : {};
     status.textContent = 'Searching…';
     try {
@@ -112,6 +118,11 @@ export async function renderSearch(main: HTMLElement, params: URLSearchParams): 
   });
   methodSelect.addEventListener('change', () => {
     state.method = methodSelect.value as SearchMethod;
+    scope.disabled = state.method !== 'TENSOR';
+    void run();
+  });
+  scope.addEventListener('change', () => {
+    state.imagesOnly = scope.value === 'images';
     void run();
   });
   rerank.addEventListener('change', () => {
@@ -131,6 +142,7 @@ export async function renderSearch(main: HTMLElement, params: URLSearchParams): 
     h('div', { class: 'field grow' }, h('label', { for: 'q' }, 'Query'), q, h('small', { id: 'q-help' }, 'Results follow your typing; Enter searches now.')),
     h('div', { class: 'field' }, h('label', { for: 'index' }, 'Index'), indexSelect),
     h('div', { class: 'field' }, h('label', { for: 'method' }, 'Method'), methodSelect),
+    h('div', { class: 'field' }, h('label', { for: 'scope' }, 'Match in'), scope),
     h('div', { class: 'field check' }, rerank, h('label', { for: 'rerank' }, 'Rerank (OWL-ViT)')),
     h('div', { class: 'field check' }, regions, h('label', { for: 'regions' }, 'Show every region')),
     h('div', { class: 'field drop', id: 'drop' }, h('label', { for: 'image' }, 'Search by image (choose or drop)'), imageInput, imageName, clearImage),
