@@ -63,7 +63,7 @@ program
     const loupe = await createLoupe(config, log);
     const server = await startServer(loupe, log);
     log.info('Loupe is listening', { url: server.url, graphiql: `${server.url}/graphql` });
-    process.stderr.write(`\nLoupe is ready: GraphiQL at ${server.url}/graphql\n\n`);
+    process.stderr.write(`\nLoupe is ready: search page at ${server.url}/ — GraphiQL at ${server.url}/graphql\n\n`);
     let shuttingDown = false;
     const shutdown = (signal: string) => {
       if (shuttingDown) return;
