@@ -105,8 +105,7 @@ export class ClipModel {
       throw invalidArgument('an integer from 1 to 4096', 'opts.maxBatchSize', opts.maxBatchSize);
     }
     const logger = opts.logger ?? stderrLogger;
-    const folder = await loadModelFolder(dir);
-    if (folder.kind !== 'clip') throw modelInvalid(folder.dir, `config.json model_type is "${folder.kind}", expected "clip"`);
+    const folder = await loadModelFolder(dir, 'clip');
     const { config, tokenizer: tok } = folder;
     const preprocessing = derivePreprocessing(folder.dir, folder.preprocessorConfig!);
     const dimension = positiveInt(folder.dir, 'config.json projection_dim', config.projection_dim);
@@ -209,8 +208,7 @@ export class ClipModel {
       const ms = performance.now() - t0;
       this.stats.runs++;
       this.stats.totalMs += ms;
-      processStats.runs++;
-      processStats.totalMs += ms;
+      recordInference(ms);
     }
     const t = result[output];
     if (!t || t.type !== 'float32' || t.dims.length !== 2 || t.dims[0] !== rows || t.dims[1] !== this.dimension) {

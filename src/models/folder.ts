@@ -49,9 +49,9 @@ async function readJsonObject(dir: string, file: string, required: boolean): Pro
  * Reads and validates a model folder: config.json (model_type one of clip | owlvit | yolox | dino), the
  * preprocessor and tokenizer files that kind needs, and the presence of its ONNX files. Rejects with
  * LoupeError('MODEL_INVALID') naming the folder and the missing or violating piece. Session input/output names are
- * checked when sessions are created (checkSessionIo).
+ * checked when sessions are created (checkSessionIo). With `expected`, a folder of another kind is refused first.
  */
-export async function loadModelFolder(dir: string): Promise<ModelFolder> {
+export async function loadModelFolder(dir: string, expected?: ModelKind): Promise<ModelFolder> {
   if (typeof dir !== 'string' || dir === '') throw invalidArgument('a model folder path', 'dir', dir);
   const abs = resolve(dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw modelInvalid(abs, 'no such folder');
@@ -59,6 +59,7 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
   const type = config.model_type;
   const kind = MODEL_KINDS.find((k) => k === type);
   if (!kind) throw modelInvalid(abs, `config.json model_type must be one of ${MODEL_KINDS.join(', ')} (found ${JSON.stringify(type ?? null)})`);
+  if (expected !== undefined && kind !== expected) throw modelInvalid(abs, `config.json model_type is "${kind}", expected "${expected}"`);
   const contract = MODEL_CONTRACTS[kind];
   const preprocessorConfig = await readJsonObject(abs, 'preprocessor_config.json', contract.preprocessor);
   let tokenizer: ModelFolder['tokenizer'] = null;

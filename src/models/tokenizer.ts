@@ -36,8 +36,13 @@ export class TextTokenizer {
 
   /** Throws MODEL_INVALID (naming `dir`) when the tokenizer files cannot be used. */
   constructor(dir: string, json: JsonObject, config: JsonObject, opts: TextTokenizerOptions) {
+    // @huggingface/tokenizers 0.2.0 takes WordLevel's unknown token from tokenizer_config only (else ids come back
+    // undefined), so the model's own unk_token fills in for a config without one.
+    const model = json.model;
+    const modelUnk = isObject(model) ? tokenName(model.unk_token) : undefined;
+    const effectiveConfig = config.unk_token === undefined && modelUnk !== undefined ? { ...config, unk_token: modelUnk } : config;
     try {
-      this.tokenizer = new Tokenizer(json, config);
+      this.tokenizer = new Tokenizer(json, effectiveConfig);
     } catch (e) {
       throw modelInvalid(dir, `tokenizer.json cannot be loaded (${e instanceof Error ? e.message : String(e)})`, e);
     }
@@ -58,7 +63,8 @@ export class TextTokenizer {
 
   /** Token ids of one text, truncated to maxLength; a trailing special token (CLIP's end-of-text) is kept. */
   encode(text: string): number[] {
-    const ids = this.tokenizer.encode(text).ids;
+    // An id the library could not resolve (no unknown token anywhere) is dropped rather than fed as garbage.
+    const ids = this.tokenizer.encode(text).ids.filter((id: number | undefined): id is number => Number.isInteger(id));
     if (ids.length <= this.maxLength) return ids;
     const last = ids[ids.length - 1]!;
     return this.specialIds.has(last) && this.maxLength > 1 ? [...ids.slice(0, this.maxLength - 1), last] : ids.slice(0, this.maxLength);
