@@ -7,11 +7,12 @@ import { loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { LoupeClient, type UploadPart } from './client/client.js';
 import * as ops from './client/operations.js';
+import { registerKeyCommands } from './cli-keys.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff']);
 
 function client(opts: { url: string }): LoupeClient {
-  return new LoupeClient(new URL('/graphql', opts.url).toString());
+  return new LoupeClient(new URL('/graphql', opts.url).toString(), process.env.LOUPE_API_KEY ? { 'x-api-key': process.env.LOUPE_API_KEY } : {});
 }
 
 function fail(message: string): never {
@@ -176,5 +177,7 @@ program
     const res = await ops.execute(client(opts), ops.ListIndexesDocument, {});
     for (const i of res.indexes) process.stdout.write(`${i.name}\t${i.model}\t${i.regionMethod.spec}\t${i.documentCount} documents\t${i.chunkCount} chunks\n`);
   });
+
+registerKeyCommands(program);
 
 program.parseAsync(process.argv).catch((e: Error) => fail(e.message));

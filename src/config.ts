@@ -33,7 +33,27 @@ export interface LoupeConfig {
   snapshotEvery: number;
   /** A filtered tensor search scores up to this many matching chunks exactly; beyond, FAISS hits are post-filtered. */
   filterExactMax: number;
+  /** API keys: `auto` = required unless listening on loopback; `on` = always; `off` = never (warned off loopback). */
+  auth: AuthMode;
+  /** Origins allowed to call the API from a browser (CORS); same-origin requests are always allowed. */
+  corsOrigins: string[];
+  /** Per-key token bucket: sustained requests per second and burst size (a key may carry its own). */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  /** GraphQL limits: query document bytes, selection depth, aliases, estimated cost. */
+  maxQueryBytes: number;
+  maxQueryDepth: number;
+  maxAliases: number;
+  maxQueryCost: number;
+  /** Request bodies: JSON bytes, multipart bytes (Content-Length), files per multipart request. */
+  maxJsonBytes: number;
+  maxRequestBytes: number;
+  maxUploadFiles: number;
+  /** On SIGTERM, how long in-flight requests may take to finish before connections are closed. */
+  shutdownTimeoutMs: number;
 }
+
+export type AuthMode = 'auto' | 'on' | 'off';
 
 export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 
@@ -49,6 +69,16 @@ function envInt(name: string, fallback: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`Expected a non-negative integer for ${name} but received ${v}`);
   return n;
+}
+
+function envAuth(): AuthMode {
+  const v = (process.env.LOUPE_AUTH ?? 'auto').toLowerCase();
+  if (v === 'auto' || v === 'on' || v === 'off') return v;
+  throw new Error(`Expected one of auto, on, off for LOUPE_AUTH but received ${v}`);
+}
+
+function envList(name: string): string[] {
+  return (process.env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 function envProvider(): ExecutionProvider {
@@ -80,6 +110,18 @@ export function loadConfig(overrides: Partial<LoupeConfig> = {}): LoupeConfig {
     fetchConcurrency: envInt('LOUPE_FETCH_CONCURRENCY', 8),
     snapshotEvery: envInt('LOUPE_SNAPSHOT_EVERY', 2_000),
     filterExactMax: envInt('LOUPE_FILTER_EXACT_MAX', 50_000),
+    auth: envAuth(),
+    corsOrigins: envList('LOUPE_CORS_ORIGINS'),
+    rateLimitPerSecond: envInt('LOUPE_RATE_LIMIT', 50),
+    rateLimitBurst: envInt('LOUPE_RATE_BURST', 100),
+    maxQueryBytes: envInt('LOUPE_MAX_QUERY_BYTES', 100_000),
+    maxQueryDepth: envInt('LOUPE_MAX_QUERY_DEPTH', 15),
+    maxAliases: envInt('LOUPE_MAX_ALIASES', 30),
+    maxQueryCost: envInt('LOUPE_MAX_QUERY_COST', 250_000),
+    maxJsonBytes: envInt('LOUPE_MAX_JSON_BYTES', 16 * 1024 * 1024),
+    maxRequestBytes: envInt('LOUPE_MAX_REQUEST_BYTES', 256 * 1024 * 1024),
+    maxUploadFiles: envInt('LOUPE_MAX_UPLOAD_FILES', 1_000),
+    shutdownTimeoutMs: envInt('LOUPE_SHUTDOWN_TIMEOUT_MS', 30_000),
   };
   return { ...base, ...overrides };
 }

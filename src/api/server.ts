@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { imagePolicy, type Loupe } from '../services/loupe.js';
 import { MediaService } from '../services/media-service.js';
 import { handleMediaRequest, MEDIA_PREFIX, sendJsonError } from './media-route.js';
+import { createHttpGuard } from './http-guard.js';
 import { createApi } from './yoga.js';
 
 export interface RunningServer {
@@ -80,10 +81,11 @@ function sendStatic(method: string | undefined, res: import('node:http').ServerR
 
 export async function startServer(loupe: Loupe, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const yoga = createApi(loupe, log);
+  const guard = await createHttpGuard(loupe, log); // keys, request ids, access log, /metrics, shutdown drain
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
   const assets = loadWebAssets(webDir, log);
   const media = new MediaService(loupe.documents, join(loupe.config.dataDir, 'uploads'), imagePolicy(loupe.config));
-  const server = createServer(async (req, res) => {
+  const server = createServer(guard.wrap(async (req, res) => {
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (read && (pathname === '/' || pathname === '/index.html')) {
@@ -100,7 +102,7 @@ export async function startServer(loupe: Loupe, log: Logger, options: ServerOpti
     }
     if (pathname.startsWith(MEDIA_PREFIX)) return handleMediaRequest(req, res, pathname, media, log);
     await yoga.handle(req, res);
-  });
+  }));
   server.requestTimeout = 10 * 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -118,8 +120,8 @@ export async function startServer(loupe: Loupe, log: Logger, options: ServerOpti
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
-          // Open progress streams (server-sent events) would hold the server open.
-          setTimeout(() => server.closeAllConnections(), 2_000).unref();
+          // Let in-flight requests finish (new ones get 503); then end progress streams (server-sent events) and idle sockets.
+          void guard.drain(loupe.config.shutdownTimeoutMs).then(() => server.closeAllConnections());
         });
         await loupe.close();
       })();

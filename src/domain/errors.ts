@@ -40,3 +40,32 @@ export function invalidArgument(what: string, name: string, value: unknown): Lou
   if (shown.length > 80) shown = `${shown.slice(0, 77)}...`;
   return new LoupeError('INVALID_INPUT', `Expected ${what} for ${name} but received ${shown} of type ${type}`);
 }
+
+/**
+ * Refusals of a whole HTTP request before any resolver runs (access control, rate limits, size and complexity
+ * limits). They travel as GraphQL errors with `extensions.code` and the HTTP status, never as typed results.
+ */
+export type RequestErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'LENGTH_REQUIRED' | 'QUERY_TOO_COMPLEX';
+
+const REQUEST_STATUS: Record<RequestErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  PAYLOAD_TOO_LARGE: 413,
+  LENGTH_REQUIRED: 411,
+  QUERY_TOO_COMPLEX: 400,
+};
+
+export class RequestError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: RequestErrorCode,
+    message: string,
+    /** For RATE_LIMITED: whole seconds until a request would be accepted (the Retry-After header). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'RequestError';
+    this.status = REQUEST_STATUS[code];
+  }
+}

@@ -14,6 +14,7 @@ import { decodeImage } from '../repositories/image-decoder.js';
 import { classifyImageReference, loadImageBytes, type ImageSource, type ImageSourcePolicy } from '../repositories/image-source.js';
 import { createLimiter } from '../repositories/limiter.js';
 import type { Logger } from '../log.js';
+import type { IndexingMetrics } from '../metrics.js';
 import type { IndexService } from './index-service.js';
 import type { EmbeddingModel, IndexingProgress } from './ports.js';
 
@@ -58,7 +59,7 @@ export class DocumentService {
     private readonly repo: DocumentRepository,
     private readonly policy: ImageSourcePolicy,
     private readonly proposer: RegionProposer,
-    private readonly options: { maxPixels: number; uploadDir: string; fetchConcurrency: number; onWrite?: (record: IndexRecord) => void },
+    private readonly options: { maxPixels: number; uploadDir: string; fetchConcurrency: number; onWrite?: (record: IndexRecord) => void; metrics?: IndexingMetrics },
     private readonly log: Logger,
   ) {
     this.fetchLimit = createLimiter(Math.max(1, options.fetchConcurrency));
@@ -82,15 +83,19 @@ export class DocumentService {
       documents.map(async (doc, i): Promise<DocumentResult> => {
         const fallbackId = typeof doc?.id === 'string' ? doc.id : '';
         let result: DocumentResult;
+        let chunks = 0;
+        this.options.metrics?.documentStarted();
         try {
           if (fallbackId && lastIndexOf.get(fallbackId) !== i)
             throw new LoupeError('INVALID_INPUT', `Document id "${fallbackId}" appears again later in this batch; the last occurrence is indexed`);
           const valid = this.validate(record, doc);
-          const replaced = await this.indexOne(record, model, valid);
-          result = { id: valid.id, ok: true, replaced };
+          const written = await this.indexOne(record, model, valid);
+          chunks = written.chunks;
+          result = { id: valid.id, ok: true, replaced: written.replaced };
         } catch (e) {
           result = this.failure(fallbackId, e);
         }
+        this.options.metrics?.documentFinished(result.ok ? 'ok' : result.code, chunks);
         progress.processed += 1;
         if (!result.ok) progress.failed += 1;
         opts.onProgress?.({ ...progress }, result);
@@ -167,7 +172,7 @@ export class DocumentService {
     return { id, fields, images, texts };
   }
 
-  private async indexOne(record: IndexRecord, model: EmbeddingModel, doc: ValidDocument): Promise<boolean> {
+  private async indexOne(record: IndexRecord, model: EmbeddingModel, doc: ValidDocument): Promise<{ replaced: boolean; chunks: number }> {
     const chunks: NewChunk[] = [];
     const media: Record<string, MediaInfo> = {};
     for (const { field, source } of doc.images) {
@@ -185,7 +190,7 @@ export class DocumentService {
       });
     }
     const { replaced } = await this.repo.replace(record.id, doc.id, doc.fields, media, chunks);
-    return replaced;
+    return { replaced, chunks: chunks.length };
   }
 
   /** Chunk 0 is the whole image; boxes are in original pixels and crops are cut from the original image. */

@@ -2,6 +2,9 @@
 import { join } from 'node:path';
 import type { LoupeConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import { LoupeMetrics } from '../metrics.js';
+import { ApiKeyRepository } from '../repositories/api-key-repository.js';
+import { AccessService } from './access-service.js';
 import { openDatabase, type Database } from '../repositories/db/database.js';
 import { DocumentRepository } from '../repositories/document-repository.js';
 import { IndexRepository } from '../repositories/index-repository.js';
@@ -21,6 +24,8 @@ export interface Loupe {
   search: SearchService;
   vectors: VectorStore;
   database: Database;
+  access: AccessService;
+  metrics: LoupeMetrics;
   /** Flushes vector snapshots and closes the database (and the embedded server this process started). */
   close(): Promise<void>;
 }
@@ -39,6 +44,12 @@ export function imagePolicy(config: LoupeConfig): ImageSourcePolicy {
 
 export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Loupe> {
   const database = await openDatabase(config);
+  const metrics = new LoupeMetrics();
+  const access = new AccessService(
+    new ApiKeyRepository(database.prisma),
+    { mode: config.auth, host: config.host, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
+    log.child({ component: 'access' }),
+  );
   const indexRepo = new IndexRepository(database.prisma);
   const docRepo = new DocumentRepository(database.prisma);
   const vectors = new VectorStore(indexRepo, docRepo, join(config.dataDir, 'vectors'), config.snapshotEvery, log.child({ component: 'vectors' }));
@@ -47,6 +58,7 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     { clip: config.defaultModel, yolox: config.defaultYoloxModel, dino: config.defaultDinoModel, rerank: config.defaultRerankModel },
     config.provider,
     log.child({ component: 'models' }),
+    metrics,
   );
   const indexes = new IndexService(indexRepo, vectors, models);
   const policy = imagePolicy(config);
@@ -59,6 +71,7 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
       maxPixels: config.maxImagePixels,
       uploadDir: join(config.dataDir, 'uploads'),
       fetchConcurrency: config.fetchConcurrency,
+      metrics,
       // Keep the vector index warm: apply the new rows now rather than on the next search.
       onWrite: (record) => void vectors.current(record).catch((e: Error) => log.warn('vector catch-up failed', { index: record.name, error: e.message })),
     },
@@ -67,7 +80,7 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
   const media = new MediaStore(join(config.dataDir, 'uploads'), policy, config.maxImagePixels);
   const search = new SearchService(indexes, docRepo, vectors, policy, config.maxImagePixels, models, media, config.filterExactMax);
   return {
-    config, indexes, documents, search, vectors, database,
+    config, indexes, documents, search, vectors, database, access, metrics,
     async close() {
       await vectors.flush().catch((e: Error) => log.warn('vector snapshot flush failed', { error: e.message }));
       await models.release();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ExecutionProvider } from '../config.js';
 import { invalidArgument, LoupeError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
+import type { InferenceMetrics } from '../metrics.js';
 import type { DetectorRegionMethod } from '../domain/types.js';
 import { loadClipModel, type ClipModel } from '../models/clip-model.js';
 import { DinoModel, OwlModel, YoloxModel } from '../models/detectors.js';
@@ -28,6 +29,7 @@ export class FolderModelProvider implements ModelProvider {
     private readonly defaults: DefaultModels,
     private readonly provider: ExecutionProvider,
     private readonly log: Logger,
+    private readonly metrics?: InferenceMetrics,
   ) {}
 
   get defaultModel(): string {
@@ -74,10 +76,36 @@ export class FolderModelProvider implements ModelProvider {
     const folder = join(this.dir, name);
     if (!existsSync(join(folder, 'config.json')))
       return Promise.reject(new LoupeError('INVALID_INPUT', `Unknown model "${name}": no model folder at ${folder} (installed: ${this.installed().join(', ') || 'none'})`));
-    const pending = open(folder);
+    const pending = open(folder).then((model) => this.instrument(model, name, role));
     pending.catch(() => this.loaded.delete(key));
     this.loaded.set(key, pending);
     return pending;
+  }
+
+  /** Times every inference call of a loaded model for the metrics (model folder, role, input kind). */
+  private instrument(model: Loaded, name: string, role: string): Loaded {
+    const metrics = this.metrics;
+    if (!metrics) return model;
+    const calls: Record<string, Record<string, string>> = {
+      clip: { embedImages: 'image', embedTexts: 'text' },
+      owl: { detect: 'image+text' },
+      yolox: { run: 'image' },
+      dino: { attentions: 'image' },
+    };
+    const target = model as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const [method, input] of Object.entries(calls[role] ?? {})) {
+      const original = target[method];
+      if (typeof original !== 'function') continue;
+      target[method] = async (...args: unknown[]) => {
+        const t0 = performance.now();
+        try {
+          return await original.apply(model, args);
+        } finally {
+          metrics.inference(name, role, input, (performance.now() - t0) / 1000);
+        }
+      };
+    }
+    return model;
   }
 
   async release(): Promise<void> {

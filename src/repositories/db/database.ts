@@ -12,7 +12,9 @@ export interface Database {
   prisma: Db;
   databaseUrl: string;
   embedded: boolean;
-  close(): Promise<void>;
+  /** Disconnects and stops the embedded server; `leaveRunning` keeps a server another process started (a running
+   * `loupe serve` whose database a CLI command such as `loupe keys` joined). */
+  close(options?: { leaveRunning?: boolean }): Promise<void>;
 }
 
 export async function openDatabase(config: LoupeConfig): Promise<Database> {
@@ -29,8 +31,9 @@ export async function openDatabase(config: LoupeConfig): Promise<Database> {
     prisma,
     databaseUrl: url,
     embedded: embedded !== null,
-    async close() {
+    async close(options = {}) {
       await prisma.$disconnect();
+      if (options.leaveRunning && embedded?.adopted) return;
       await embedded?.stop();
     },
   };

@@ -12,6 +12,8 @@ import pg from 'pg';
 
 export interface EmbeddedPostgresHandle {
   databaseUrl: string;
+  /** True when a server already running on this data folder (another Loupe process's) was joined. */
+  adopted: boolean;
   /** Fast shutdown of a server this process started; an adopted server is left running. */
   stop(): Promise<void>;
 }
@@ -164,6 +166,7 @@ export async function startEmbeddedPostgres(pgDataDir: string, database = 'loupe
   const started = child;
   return {
     databaseUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    adopted: adoptedPid !== null,
     async stop() {
       // Fast shutdown (SIGINT): committed data is safe in the WAL, sessions end. A server adopted from a killed
       // process is ours too: it serves this data folder only.

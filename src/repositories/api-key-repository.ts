@@ -1,0 +1,65 @@
+// API keys in Postgres: only the SHA-256 of a key is stored; the prefix names the key in listings.
+import type { Role } from '../domain/access.js';
+import type { Db } from './db/database.js';
+
+export interface StoredApiKey {
+  id: number;
+  prefix: string;
+  role: Role;
+  name: string;
+  ratePerSec: number | null;
+  burst: number | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface NewApiKey {
+  prefix: string;
+  keyHash: string;
+  role: Role;
+  name: string;
+  ratePerSec: number | null;
+  burst: number | null;
+}
+
+type Row = { id: number; prefix: string; role: string; name: string; ratePerSec: number | null; burst: number | null; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };
+
+const toKey = (r: Row): StoredApiKey => ({ ...r, role: r.role as Role });
+const select = { id: true, prefix: true, role: true, name: true, ratePerSec: true, burst: true, createdAt: true, lastUsedAt: true, revokedAt: true } as const;
+
+export class ApiKeyRepository {
+  constructor(private readonly prisma: Db) {}
+
+  async create(key: NewApiKey): Promise<StoredApiKey> {
+    return toKey(await this.prisma.apiKey.create({ data: key, select }));
+  }
+
+  async list(): Promise<StoredApiKey[]> {
+    return (await this.prisma.apiKey.findMany({ orderBy: { id: 'asc' }, select })).map(toKey);
+  }
+
+  /** The active (not revoked) key with this hash, or null. */
+  async findActiveByHash(keyHash: string): Promise<StoredApiKey | null> {
+    const row = await this.prisma.apiKey.findFirst({ where: { keyHash, revokedAt: null }, select });
+    return row ? toKey(row) : null;
+  }
+
+  async countActive(): Promise<number> {
+    return this.prisma.apiKey.count({ where: { revokedAt: null } });
+  }
+
+  /** Revokes by id or prefix; returns the keys revoked now (none when unknown or already revoked). */
+  async revoke(idOrPrefix: string): Promise<StoredApiKey[]> {
+    const byId = /^\d{1,9}$/.test(idOrPrefix) ? Number(idOrPrefix) : null;
+    const where = { revokedAt: null, ...(byId !== null ? { id: byId } : { prefix: idOrPrefix }) };
+    const rows = await this.prisma.apiKey.findMany({ where, select });
+    if (!rows.length) return [];
+    await this.prisma.apiKey.updateMany({ where: { id: { in: rows.map((r) => r.id) } }, data: { revokedAt: new Date() } });
+    return rows.map((r) => toKey({ ...r, revokedAt: new Date() }));
+  }
+
+  async touch(id: number, at: Date): Promise<void> {
+    await this.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: at } });
+  }
+}
