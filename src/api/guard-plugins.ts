@@ -149,15 +149,17 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
     },
     onParse({ setParseFn }) {
       setParseFn((source, opts) => parse(source, { ...opts, maxTokens: MAX_TOKENS }));
-      return ({ result, replaceParseResult }) => {
-        if (result instanceof Error || !result) return;
+      return ({ result }) => {
+        // Thrown (not replaced) so that yoga answers with the error's HTTP status whatever the Accept header.
+        if (result instanceof Error) throw createGraphQLError(result.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
+        if (!result) return;
         const m = measureDocument(result as DocumentNode);
         const problem =
           m.depth > options.maxDepth ? `Query depth ${m.depth} is over the limit of ${options.maxDepth}`
           : m.aliases > options.maxAliases ? `Query uses ${m.aliases} aliases, over the limit of ${options.maxAliases}`
           : m.fields > MAX_FIELDS ? `Query selects ${m.fields} fields after fragment expansion, over the limit of ${MAX_FIELDS}`
           : null;
-        if (problem) replaceParseResult(refuse(new RequestError('QUERY_TOO_COMPLEX', problem)));
+        if (problem) throw refuse(new RequestError('QUERY_TOO_COMPLEX', problem));
       };
     },
     onExecute({ args }) {
