@@ -20,6 +20,7 @@ interface SnapshotMeta {
 }
 
 interface Entry {
+  record: IndexRecord;
   meta: Omit<SnapshotMeta, 'seq'>;
   index: VectorIndex;
   applied: bigint;
@@ -68,11 +69,18 @@ export class VectorStore {
     return (await this.current(record)).size;
   }
 
-  /** Writes snapshots of every loaded index that has unsaved changes. */
+  /**
+   * Catches every loaded index up with Postgres and writes the snapshots that have unsaved changes (on shutdown: the
+   * next start then has nothing to replay).
+   */
   async flush(): Promise<void> {
     for (const [indexId, pending] of this.entries) {
       const entry = await pending.catch(() => null);
-      if (entry && entry.unsaved > 0) await this.serial(entry, () => this.save(indexId, entry));
+      if (!entry) continue;
+      await this.serial(entry, async () => {
+        await this.catchUp(entry.record, entry);
+        if (entry.unsaved > 0) await this.save(indexId, entry);
+      });
     }
   }
 
@@ -109,13 +117,13 @@ export class VectorStore {
     const { kind, hnswM } = record.settings.vectorIndex;
     const meta: Entry['meta'] = { format: 1, indexId: record.id, dim: record.dimension, kind, hnswM, modelId: record.modelId };
     const loaded = await this.loadSnapshot(record);
-    if (loaded) return { meta, index: loaded.index, applied: loaded.seq, unsaved: 0, queue: Promise.resolve() };
+    if (loaded) return { record, meta, index: loaded.index, applied: loaded.seq, unsaved: 0, queue: Promise.resolve() };
     // Full rebuild from Postgres.
     const started = Date.now();
     const index = VectorIndex.create(record.dimension, kind, hnswM);
     const upTo = (await this.indexes.lastSeq(record.id)) ?? 0n;
     for await (const page of this.docs.chunksBetween(record.id, 0n, upTo, record.dimension)) await index.add(page.vectors, page.seqs);
-    const entry: Entry = { meta, index, applied: upTo, unsaved: 0, queue: Promise.resolve() };
+    const entry: Entry = { record, meta, index, applied: upTo, unsaved: 0, queue: Promise.resolve() };
     if (index.size > 0) {
       this.log.info('vector index rebuilt from Postgres', { index: record.name, vectors: index.size, ms: Date.now() - started });
       await this.save(record.id, entry);

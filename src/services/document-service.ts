@@ -1,6 +1,6 @@
 // The indexing path: validate → fetch/decode each image → regions → one crop batch → CLIP → one transaction.
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { invalidArgument, isLoupeError, LoupeError, type ErrorCode } from '../domain/errors.js';
@@ -48,6 +48,25 @@ interface ValidDocument {
   fields: DocumentFields;
   images: { field: string; source: ImageSource }[];
   texts: { field: string; text: string }[];
+}
+
+/**
+ * Writes an upload under its sha256 atomically (temporary file + rename): an acknowledged document's image must not
+ * be truncated by a crash while the same bytes are written again for another document or a re-send.
+ */
+export async function storeUpload(dir: string, hash: string, bytes: Uint8Array): Promise<void> {
+  const target = join(dir, hash);
+  const existing = await stat(target).catch(() => null);
+  if (existing?.isFile() && existing.size === bytes.byteLength) return;
+  await mkdir(dir, { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}-${randomUUID()}`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 export class DocumentService {
@@ -210,8 +229,7 @@ export class DocumentService {
     if (source.kind === 'upload') {
       // Uploads are kept (content-addressed) so that rerankers and the web page can read the image again.
       const hash = createHash('sha256').update(bytes).digest('hex');
-      await mkdir(this.options.uploadDir, { recursive: true });
-      await writeFile(join(this.options.uploadDir, hash), bytes);
+      await storeUpload(this.options.uploadDir, hash, bytes);
       return { source: 'upload', ref: hash, width: image.width, height: image.height };
     }
     return { source: source.kind, ref: source.kind === 'url' ? source.url : source.path, width: image.width, height: image.height };
