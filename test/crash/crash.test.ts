@@ -42,7 +42,7 @@ async function addDocuments(server: ServerProcess, idx: number[]): Promise<{ id:
   const query = 'mutation($d: [DocumentInput!]!) { addDocuments(index: "crash", documents: $d) { __typename ... on AddDocumentsPayload { results { id ok code replaced } } ... on LoupeError { code message } } }';
   form.set('operations', JSON.stringify({ query, variables: { d: documents } }));
   form.set('map', JSON.stringify(Object.fromEntries(idx.map((_, j) => [String(j), [`variables.d.${j}.files.0.file`]]))));
-  idx.forEach((i, j) => form.set(String(j), new Blob([scenes[i]!.png], { type: 'image/png' }), `${i}.png`));
+  idx.forEach((i, j) => form.set(String(j), new Blob([scenes[i]!.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }), `${i}.png`));
   const res = await fetch(`${server.url}/graphql`, { method: 'POST', body: form });
   const body = (await res.json()) as { data?: { addDocuments: { __typename: string; results: { id: string; ok: boolean; code?: string; replaced?: boolean }[]; message?: string } } };
   const payload = body.data?.addDocuments;
