@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { noisyJpeg, pixelBombPng } from '../io/fixtures.js';
 
 export type Outcome = 'ok' | 'IMAGE_UNREADABLE' | 'IMAGE_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
@@ -29,7 +29,7 @@ async function upright(): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite([{ input: block, left: red.x1, top: red.y1 }]).png().toBuffer();
 }
 
-async function noise(width: number, height: number): Promise<sharp.Sharp> {
+async function noise(width: number, height: number): Promise<Sharp> {
   const raw = await sharp({ create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).raw().toBuffer();
   return sharp(raw, { raw: { width, height, channels: 3 } });
 }
@@ -92,7 +92,7 @@ function webpDeclaring(webp: Buffer, width: number, height: number): Buffer {
 
 /** Stored pixels that display as `up` once EXIF orientation `o` is applied. */
 async function storedFor(up: Buffer, o: number): Promise<Buffer> {
-  const step = async (b: Buffer, f: (s: sharp.Sharp) => sharp.Sharp) => f(sharp(b)).png().toBuffer();
+  const step = async (b: Buffer, f: (s: Sharp) => Sharp) => f(sharp(b)).png().toBuffer();
   switch (o) {
     case 2: return step(up, (s) => s.flop());
     case 3: return step(up, (s) => s.rotate(180));
