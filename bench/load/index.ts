@@ -124,7 +124,7 @@ try {
   const slope = secondHalf.reduce((a, s) => a + (s.t - mt) * (s.rss - mr), 0) / Math.max(1e-9, secondHalf.reduce((a, s) => a + (s.t - mt) ** 2, 0));
   const totalRequests = result.requests.total + batchMs.length;
   console.log('\nLoupe load benchmark');
-  console.log(`  duration ${result.duration} s, ${CONNECTIONS} search connections + 1 indexing client, keys on (read key for searches, admin for indexing)`);
+  console.log(`  duration ${result.duration} s, ${CONNECTIONS} search connections${INDEXING ? ' + 1 indexing client' : ' (indexing off)'}, keys on (read key for searches, admin for indexing), ${SEED_DOCS} seed documents`);
   console.log(`  searches: ${result.requests.total} requests, ${result.requests.average.toFixed(1)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
   console.log(`  status: 2xx ${result['2xx']}, 4xx ${result['4xx']}, 5xx ${fivexx}; connection errors ${result.errors}, timeouts ${result.timeouts}`);
   console.log(`  indexing: ${batchMs.length} batches of 4 (${indexed} documents, ${(indexed / result.duration).toFixed(1)} docs/s), batch p50 ${percentile(batchMs, 50).toFixed(0)} ms, p99 ${percentile(batchMs, 99).toFixed(0)} ms`);

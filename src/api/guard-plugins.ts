@@ -48,7 +48,7 @@ function isMultipart(request: Request): boolean {
 
 /** A browser request from another site is refused unless its origin is allowed (CORS) — also against CSRF through
  * form posts and, on a loopback server without keys, DNS rebinding (the Host must then be a loopback name). */
-function checkOrigin(request: Request, url: URL, allowed: string[], keyless: boolean): void {
+function checkOrigin(request: Request, url: URL, allowed: string[], keylessLoopback: boolean): void {
   const origin = request.headers.get('origin');
   if (origin === null) return;
   if (allowed.includes('*') || allowed.includes(origin)) return;
@@ -58,7 +58,7 @@ function checkOrigin(request: Request, url: URL, allowed: string[], keyless: boo
   } catch {
     sameOrigin = false;
   }
-  if (sameOrigin && (!keyless || isLoopbackHost(url.hostname))) return;
+  if (sameOrigin && (!keylessLoopback || isLoopbackHost(url.hostname))) return;
   throw new RequestError('FORBIDDEN', `Requests from origin ${origin.slice(0, 200)} are not allowed (LOUPE_CORS_ORIGINS)`);
 }
 
@@ -112,7 +112,7 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
       // GraphiQL's page is static; its requests carry the key like any other.
       if (request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html')) return;
       try {
-        checkOrigin(request, url, options.corsOrigins, !access.required && presentsNoKey(request));
+        checkOrigin(request, url, options.corsOrigins, access.loopback && !access.required && presentsNoKey(request));
         const principal = await access.authenticate(request.headers);
         principals.set(request, principal);
         noteRequest((serverContext as { req?: unknown } | undefined)?.req, { key: principal.name });

@@ -50,8 +50,8 @@ export function isLoopbackHost(host: string): boolean {
 export function presentedKey(headers: HeaderSource): string | null {
   const direct = headers.get('x-api-key')?.trim() || null;
   const auth = headers.get('authorization')?.trim() ?? '';
+  // Other schemes (Basic from a proxy in front, ...) are not ours: they count as no key.
   const bearer = /^bearer\s+(\S+)$/i.exec(auth)?.[1] ?? null;
-  if (auth && !bearer) throw new RequestError('UNAUTHENTICATED', 'Unsupported Authorization header: send `Authorization: Bearer <key>` or `x-api-key: <key>`');
   if (direct && bearer && direct !== bearer) throw new RequestError('UNAUTHENTICATED', 'x-api-key and Authorization carry different keys');
   return direct ?? bearer;
 }
@@ -62,18 +62,21 @@ export class AccessService {
   private readonly touched = new Map<number, number>();
   /** Whether a request without a key is refused. */
   readonly required: boolean;
+  /** Whether the server listens on a loopback address only. */
+  readonly loopback: boolean;
 
   constructor(
     private readonly repo: ApiKeyRepository,
     private readonly options: AccessOptions,
     private readonly log: Logger,
   ) {
-    this.required = options.mode === 'on' || (options.mode === 'auto' && !isLoopbackHost(options.host));
+    this.loopback = isLoopbackHost(options.host);
+    this.required = options.mode === 'on' || (options.mode === 'auto' && !this.loopback);
   }
 
   /** Refuses to serve a non-loopback address without any key; warns when access control is switched off there. */
   async assertServable(): Promise<void> {
-    const loopback = isLoopbackHost(this.options.host);
+    const loopback = this.loopback;
     if (this.options.mode === 'off') {
       if (!loopback) this.log.warn('access control is OFF on a non-loopback address: anyone who can reach this port may change indexes', { host: this.options.host });
       return;

@@ -36,6 +36,7 @@ describe('with keys required (LOUPE_AUTH=on)', () => {
 
   it('refuses a wrong key, a malformed key and a malformed Authorization header', async () => {
     const wrong = `lp_${'A'.repeat(43)}`;
+    // A Basic header is not a key at all (a proxy in front may send one): here, that means no key.
     for (const headers of [{ "x-api-key": wrong }, { "x-api-key": "hunter2" }, { authorization: `Bearer ${wrong}` }, { authorization: `Basic ${admin}` }] as Record<string, string>[]) {
       const r = await post(t, LIST, {}, headers);
       expect(r.status, JSON.stringify(headers)).toBe(401);
@@ -187,6 +188,21 @@ describe('a server reachable from other machines', () => {
   });
 });
 
+describe('access control switched off on a non-loopback address (LOUPE_AUTH=off, behind a proxy)', () => {
+  it('serves without keys, ignores a proxy\'s Basic header, and lets the same-origin page in', async () => {
+    const t = await createTestLoupe({ host: '0.0.0.0', auth: 'off' });
+    try {
+      await expect(t.loupe.access.assertServable()).resolves.toBeUndefined();
+      expect((await post(t, LIST, {}, { authorization: 'Basic dXNlcjpwYXNz' })).status).toBe(200);
+      const page = await post(t, LIST, {}, { origin: 'http://search.lan:8700', host: 'search.lan:8700' }, 'http://search.lan:8700/graphql');
+      expect(page.status).toBe(200);
+      expect((await post(t, LIST, {}, { origin: 'https://evil.example' })).status).toBe(403);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('helpers', () => {
   it('tells loopback hosts from others', () => {
     for (const h of ['127.0.0.1', '127.8.0.1', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) expect(isLoopbackHost(h), h).toBe(true);
@@ -198,6 +214,7 @@ describe('helpers', () => {
     expect(presentedKey(h({ 'x-api-key': 'k' }))).toBe('k');
     expect(presentedKey(h({ authorization: 'Bearer k' }))).toBe('k');
     expect(presentedKey(h({}))).toBeNull();
+    expect(presentedKey(h({ authorization: 'Basic dXNlcjpwYXNz' }))).toBeNull();
   });
 
   it('refills token buckets at the configured rate', () => {
