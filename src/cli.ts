@@ -180,4 +180,5 @@ program
 
 registerKeyCommands(program);
 
+(await import('./cli/models-command.js')).registerModelsCommand(program);
 program.parseAsync(process.argv).catch((e: Error) => fail(e.message));
