@@ -8,8 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pullModel, type PullProgress } from '../../src/models/pull.js';
 import { listModels } from '../../src/models/inspect.js';
 import { startHubFixture, type HubFixture } from './hub-fixture.js';
-import { COLOR_CLIP } from './helpers.js';
+import { fileURLToPath } from 'node:url';
 
+const COLOR_CLIP = fileURLToPath(new URL('../../models/color-clip', import.meta.url));
 const REPO = 'Xenova/clip-vit-base-patch32';
 const NAME = 'clip-vit-base-patch32';
 let work: string;
