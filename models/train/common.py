@@ -1,0 +1,198 @@
+"""Shared pieces of Loupe's model training: class list and tokenizer, the scene renderer (pure torch, CPU or GPU),
+and the CLIP-contract dual encoder. Artwork never leaves .cache/ (see README.md)."""
+import json
+import math
+import os
+import re
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+CACHE = os.path.join(ROOT, '.cache', 'train')
+TRAIN_STYLES = ('google', 'twitter')      # Apache-2.0 / CC-BY 4.0: the only styles trained on
+HELDOUT_STYLES = ('apple', 'facebook')    # evaluation only, never trained on, never committed
+SPRITE = 48                               # sprites are stored at 48x48 RGBA
+IMAGE = 64                                # model input side
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+TOKEN_RE = re.compile(r"\w+|[^\w\s]+")    # the split of tokenizers' Whitespace pre-tokenizer
+PAD, UNK = '[PAD]', '[UNK]'
+MAX_TOKENS = 16
+
+
+def words(text):
+    return TOKEN_RE.findall(text.lower())
+
+
+def load_classes(data=CACHE):
+    with open(os.path.join(data, 'classes.json')) as f:
+        return json.load(f)
+
+
+def captions(c):
+    """Every caption of a class: its name and its short names with _ and - as spaces."""
+    out = [c['name'].lower()]
+    for s in c['short_names']:
+        t = s.replace('_', ' ').replace('-', ' ').lower()
+        if t not in out:
+            out.append(t)
+    return out
+
+
+class Vocab:
+    def __init__(self, tokens):
+        self.tokens = [PAD, UNK] + sorted(tokens)
+        self.ids = {t: i for i, t in enumerate(self.tokens)}
+
+    def encode(self, text, length=MAX_TOKENS):
+        ids = [self.ids.get(w, 1) for w in words(text)][:length] or [1]
+        return ids + [0] * (length - len(ids)), [1] * len(ids[:length]) + [0] * (length - len(ids[:length]))
+
+    def batch(self, texts, device):
+        rows = [self.encode(t) for t in texts]
+        ids = torch.tensor([r[0] for r in rows], dtype=torch.long, device=device)
+        mask = torch.tensor([r[1] for r in rows], dtype=torch.long, device=device)
+        return ids, mask
+
+
+def load_sprites(style, device, data=CACHE):
+    """[N, 4, S, S] float 0..1 sprites of one style, in classes.json order."""
+    data = np.load(os.path.join(data, f'sprites_{style}.npz'))['sprites']
+    return torch.from_numpy(data).to(device).permute(0, 3, 1, 2).float().div_(255)
+
+
+# ---------------------------------------------------------------- rendering (batched, on the training device)
+
+def backgrounds(b, g, white_p=0.2):
+    """b random backgrounds [b,3,IMAGE,IMAGE]: plain (white with probability white_p), gradients, noise, textures."""
+    dev = g.device if isinstance(g, torch.Generator) else 'cpu'
+    r = lambda *s: torch.rand(*s, generator=g, device=dev)
+    kind = (r(b) * 4).long()
+    c1, c2 = r(b, 3, 1, 1), r(b, 3, 1, 1)
+    ys = torch.linspace(0, 1, IMAGE, device=dev).view(1, 1, IMAGE, 1)
+    xs = torch.linspace(0, 1, IMAGE, device=dev).view(1, 1, 1, IMAGE)
+    ang = r(b, 1, 1, 1) * 2 * math.pi
+    t = (xs * torch.cos(ang) + ys * torch.sin(ang))
+    t = (t - t.amin(dim=(2, 3), keepdim=True)) / (t.amax(dim=(2, 3), keepdim=True) - t.amin(dim=(2, 3), keepdim=True) + 1e-6)
+    plain = c1.expand(b, 3, IMAGE, IMAGE)
+    grad = c1 * (1 - t) + c2 * t
+    low = F.interpolate(r(b, 3, 8, 8), size=IMAGE, mode='bilinear', align_corners=False)
+    noise = (low * 0.7 + r(b, 3, IMAGE, IMAGE) * 0.3) * (0.5 + c1)
+    freq = 4 + r(b, 1, 1, 1) * 20
+    stripes = 0.5 + 0.5 * torch.sin(2 * math.pi * freq * t)
+    checker = ((xs * freq).floor() + (ys * freq).floor()) % 2
+    tex = torch.where(r(b, 1, 1, 1) < 0.5, stripes, checker)
+    texture = c1 * (1 - tex) + c2 * tex
+    out = torch.stack([plain, grad, noise.clamp(0, 1), texture], 1)
+    out = out[torch.arange(b, device=dev), kind]
+    return torch.where(r(b, 1, 1, 1) < white_p, torch.ones_like(out), out)
+
+
+def place(sprites, scale, cx, cy, angle):
+    """Warps sprites [b,4,S,S] onto IMAGE x IMAGE canvases: side `scale` (fraction of IMAGE), centre (cx, cy) in 0..1,
+    rotation `angle` radians. Returns [b,4,IMAGE,IMAGE] (premultiplied rgb and alpha)."""
+    b = sprites.shape[0]
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    # affine_grid maps output coords (-1..1) to input coords: inverse of scale+rotate+translate.
+    inv = 1 / scale
+    theta = torch.zeros(b, 2, 3, device=sprites.device)
+    theta[:, 0, 0], theta[:, 0, 1] = cos * inv, sin * inv
+    theta[:, 1, 0], theta[:, 1, 1] = -sin * inv, cos * inv
+    tx, ty = cx * 2 - 1, cy * 2 - 1
+    theta[:, 0, 2] = -(theta[:, 0, 0] * tx + theta[:, 0, 1] * ty)
+    theta[:, 1, 2] = -(theta[:, 1, 0] * tx + theta[:, 1, 1] * ty)
+    grid = F.affine_grid(theta, (b, 4, IMAGE, IMAGE), align_corners=False)
+    pm = torch.cat([sprites[:, :3] * sprites[:, 3:], sprites[:, 3:]], 1)
+    return F.grid_sample(pm, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
+
+
+def composite(bg, layer):
+    return layer[:, :3] + bg * (1 - layer[:, 3:])
+
+
+def alpha_box(alpha, thr=0.3):
+    """[b,IMAGE,IMAGE] alpha -> [b,4] x1,y1,x2,y2 in 0..1 of the pixels above thr."""
+    m = alpha > thr
+    ys = m.any(2).float()
+    xs = m.any(1).float()
+    idx = torch.arange(IMAGE, device=alpha.device).float()
+    big = IMAGE + 1
+    x1 = torch.where(xs > 0, idx, torch.full_like(idx, big)).amin(1)
+    x2 = torch.where(xs > 0, idx, torch.full_like(idx, -1)).amax(1) + 1
+    y1 = torch.where(ys > 0, idx, torch.full_like(idx, big)).amin(1)
+    y2 = torch.where(ys > 0, idx, torch.full_like(idx, -1)).amax(1) + 1
+    return torch.stack([x1, y1, x2, y2], 1) / IMAGE
+
+
+def render_single(sprites, g, white_p=0.2, scale=(0.45, 0.95), distractors=None, distractor_p=0.0):
+    """One object per image (plus, with probability distractor_p, a smaller partly hidden one behind it)."""
+    b = sprites.shape[0]
+    dev = sprites.device
+    r = lambda *s: torch.rand(*s, generator=g, device=dev)
+    img = backgrounds(b, g, white_p)
+    if distractors is not None and distractor_p > 0:
+        s2 = 0.25 + r(b) * 0.25
+        layer = place(distractors, s2, 0.15 + r(b) * 0.7, 0.15 + r(b) * 0.7, (r(b) - 0.5) * 1.0)
+        keep = (r(b, 1, 1, 1) < distractor_p).float()
+        img = composite(img, layer * keep)
+    s = scale[0] + r(b) * (scale[1] - scale[0])
+    margin = s / 2 * 0.8
+    cx = margin + r(b) * (1 - 2 * margin).clamp(min=0)
+    cy = margin + r(b) * (1 - 2 * margin).clamp(min=0)
+    layer = place(sprites, s, cx, cy, (r(b) - 0.5) * 0.8)
+    return composite(img, layer).clamp(0, 1)
+
+
+def normalize(img):
+    mean = torch.tensor(CLIP_MEAN, device=img.device).view(1, 3, 1, 1)
+    std = torch.tensor(CLIP_STD, device=img.device).view(1, 3, 1, 1)
+    return (img - mean) / std
+
+
+# ---------------------------------------------------------------- the CLIP-contract dual encoder
+
+def block(cin, cout, stride):
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+        nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+    )
+
+
+class ImageTower(nn.Module):
+    """64x64 -> D: a small VGG-style CNN with global average pooling."""
+
+    def __init__(self, dim=256, width=(24, 48, 96, 192, 320)):
+        super().__init__()
+        w = width
+        self.features = nn.Sequential(block(3, w[0], 1), block(w[0], w[1], 2), block(w[1], w[2], 2), block(w[2], w[3], 2), block(w[3], w[4], 2))
+        self.proj = nn.Linear(w[4], dim)
+
+    def forward(self, pixel_values):
+        x = self.features(pixel_values)
+        return self.proj(x.mean(dim=(2, 3)))
+
+
+class TextTower(nn.Module):
+    """Token embeddings, masked mean, an MLP -> D."""
+
+    def __init__(self, vocab_size, dim=256, hidden=384):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, hidden)
+        self.mlp = nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, dim))
+
+    def forward(self, input_ids, attention_mask):
+        m = attention_mask.to(torch.float32).unsqueeze(-1)
+        e = self.embed(input_ids) * m
+        pooled = e.sum(1) / m.sum(1).clamp(min=1.0)
+        return self.mlp(pooled)
+
+
+class DualEncoder(nn.Module):
+    def __init__(self, vocab_size, dim=256):
+        super().__init__()
+        self.image = ImageTower(dim)
+        self.text = TextTower(vocab_size, dim)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
