@@ -1,7 +1,7 @@
 // Builds the HTTP handler (GraphQL + GraphiQL + readiness). Exported for tests, which call yoga.fetch directly.
 import { randomUUID } from 'node:crypto';
 import { createFetch } from '@whatwg-node/fetch';
-import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useReadinessCheck, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../log.js';
 import type { Loupe } from '../services/loupe.js';
 import type { ApiContext } from './builder.js';
@@ -18,6 +18,23 @@ export function requestIdOf(value: string | null | undefined): string {
   return value && REQUEST_ID.test(value) ? value : randomUUID();
 }
 
+/**
+ * GraphiQL from the bundled @graphql-yoga/render-graphiql (scripts, styles and editor workers inline), so /graphql
+ * works offline: yoga's default page loads them from unpkg. The 9 MB module is imported on the first GraphiQL request
+ * only (half a second of parsing that a server which never shows GraphiQL does not pay); each server builds its page
+ * once, as its options never change.
+ */
+function bundledGraphiQL(): (options?: GraphiQLOptions) => Promise<string> {
+  let page: Promise<string> | null = null;
+  return (options) => {
+    page ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)).catch((e: unknown) => {
+      page = null;
+      throw e;
+    });
+    return page;
+  };
+}
+
 export function createApi(loupe: Loupe, log: Logger): LoupeYoga {
   const c = loupe.config;
   return createYoga<Record<string, unknown>, ApiContext>({
@@ -25,6 +42,7 @@ export function createApi(loupe: Loupe, log: Logger): LoupeYoga {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'Loupe GraphiQL', defaultQuery: graphiqlExamples },
+    renderGraphiQL: bundledGraphiQL(),
     // Multipart uploads: at most maxUploadFiles files of maxImageBytes each (the body as a whole is capped by
     // Content-Length in the request guard).
     fetchAPI: createFetch({
