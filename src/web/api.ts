@@ -1,8 +1,18 @@
 // The page's GraphQL client: typed documents from codegen, JSON or multipart (file uploads) over fetch, and
-// subscriptions over server-sent events (EventSource on GET /graphql, which yoga answers as a stream).
+// subscriptions over server-sent events (a fetch POST with `accept: text/event-stream`, read as a stream: unlike
+// EventSource it can send the API key header). Every request carries the saved API key, if any.
 import type { TypedDocumentString } from '../client/generated/graphql.js';
+import { keyHeaders } from './api-key.js';
 
-export class ApiError extends Error {}
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    /** The first error's `extensions.code` (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, ...), when the server gave one. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface FilePart {
   /** Dotted path of the variable the file fills, e.g. "variables.documents.0.files.0.file". */
@@ -12,7 +22,12 @@ export interface FilePart {
 
 interface GraphQLBody<T> {
   data?: T | null;
-  errors?: { message: string }[];
+  errors?: { message: string; extensions?: { code?: unknown } }[];
+}
+
+function bodyError(errors: NonNullable<GraphQLBody<unknown>['errors']>): ApiError {
+  const code = errors[0]?.extensions?.code;
+  return new ApiError(errors.map((e) => e.message).join('; '), typeof code === 'string' ? code : undefined);
 }
 
 const ENDPOINT = '/graphql';
@@ -21,14 +36,14 @@ export async function gql<R, V>(doc: TypedDocumentString<R, V>, variables: V, fi
   const operations = JSON.stringify({ query: doc.toString(), variables });
   let init: RequestInit;
   if (files.length === 0) {
-    init = { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: operations };
+    init = { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...keyHeaders() }, body: operations };
   } else {
     // GraphQL multipart request: operations + map + one part per file.
     const form = new FormData();
     form.set('operations', operations);
     form.set('map', JSON.stringify(Object.fromEntries(files.map((f, i) => [String(i), [f.path]]))));
     files.forEach((f, i) => form.set(String(i), f.file, f.file.name ?? `file-${i}`));
-    init = { method: 'POST', headers: { accept: 'application/json' }, body: form };
+    init = { method: 'POST', headers: { accept: 'application/json', ...keyHeaders() }, body: form };
   }
   let res: Response;
   try {
@@ -38,7 +53,7 @@ export async function gql<R, V>(doc: TypedDocumentString<R, V>, variables: V, fi
   }
   const body = (await res.json().catch(() => null)) as GraphQLBody<R> | null;
   if (!body) throw new ApiError(`Loupe answered HTTP ${res.status} without a GraphQL body`);
-  if (body.errors?.length) throw new ApiError(body.errors.map((e) => e.message).join('; '));
+  if (body.errors?.length) throw bodyError(body.errors);
   if (!body.data) throw new ApiError('Loupe answered without data');
   return body.data;
 }
@@ -51,25 +66,54 @@ export interface Subscription {
 export function subscribe<R, V>(
   doc: TypedDocumentString<R, V>,
   variables: V,
-  handlers: { onData(data: R): void; onEnd(error?: string): void },
+  handlers: { onData(data: R): void; onEnd(error?: ApiError): void },
 ): Subscription {
-  const url = `${ENDPOINT}?query=${encodeURIComponent(doc.toString())}&variables=${encodeURIComponent(JSON.stringify(variables))}`;
-  const source = new EventSource(url);
+  const abort = new AbortController();
   let ended = false;
-  const end = (error?: string) => {
+  const end = (error?: ApiError) => {
     if (ended) return;
     ended = true;
-    source.close();
+    abort.abort();
     handlers.onEnd(error);
   };
-  source.addEventListener('next', (e) => {
-    const body = JSON.parse((e as MessageEvent<string>).data) as GraphQLBody<R>;
-    if (body.errors?.length) return end(body.errors.map((x) => x.message).join('; '));
-    if (body.data) handlers.onData(body.data);
+  void (async () => {
+    const res = await fetch(ENDPOINT, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...keyHeaders() },
+      body: JSON.stringify({ query: doc.toString(), variables }),
+      signal: abort.signal,
+    });
+    if (!res.ok || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream') || !res.body) {
+      // Refused before streaming (a missing key, a rate limit): the answer is a GraphQL error body.
+      const body = (await res.json().catch(() => null)) as GraphQLBody<R> | null;
+      return end(body?.errors?.length ? bodyError(body.errors) : new ApiError(`the progress stream was refused (HTTP ${res.status})`));
+    }
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return end(new ApiError('the progress stream was interrupted'));
+      buffer += value.replace(/\r\n?/g, '\n');
+      let cut;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let event = 'message';
+        const data: string[] = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        }
+        if (event === 'complete') return end();
+        if (event !== 'next' || !data.length) continue; // keep-alive comments, unknown events
+        const body = JSON.parse(data.join('\n')) as GraphQLBody<R>;
+        if (body.errors?.length) return end(bodyError(body.errors));
+        if (body.data) handlers.onData(body.data);
+      }
+    }
+  })().catch((e: unknown) => {
+    if (!ended) end(new ApiError(`the progress stream was interrupted: ${(e as Error).message}`));
   });
-  source.addEventListener('complete', () => end());
-  // EventSource would reconnect on its own; a dropped progress stream is reported instead.
-  source.addEventListener('error', () => end('the progress stream was interrupted'));
   return { close: () => end() };
 }
 
@@ -82,4 +126,31 @@ export function newJobId(): string {
 /** Where the server streams a document's image (see src/api/media-route.ts). */
 export function mediaUrl(index: string, id: string, field: string): string {
   return `/media/${[index, id, field].map(encodeURIComponent).join('/')}`;
+}
+
+/** Fills `img` with a document's image. An <img> sends no headers, so with a key saved: an uploaded or local image
+ * is fetched with the key into a blob: URL, and an image from a URL is loaded from that URL (where /media would
+ * redirect; never fetched with the key, which must not go to another site). Without a key: the /media route. */
+export function showMedia(img: HTMLImageElement, index: string, id: string, media: { field: string; source: string; ref: string }): void {
+  const headers = keyHeaders();
+  if (!headers['x-api-key']) {
+    img.src = mediaUrl(index, id, media.field);
+    return;
+  }
+  if (media.source === 'url') {
+    if (/^https?:\/\//i.test(media.ref)) img.src = media.ref;
+    return;
+  }
+  void fetch(mediaUrl(index, id, media.field), { headers, redirect: 'error' })
+    .then(async (res) => {
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const src = URL.createObjectURL(await res.blob());
+      // Once decoded the image no longer needs its blob.
+      img.addEventListener('load', () => URL.revokeObjectURL(src), { once: true });
+      img.addEventListener('error', () => URL.revokeObjectURL(src), { once: true });
+      img.src = src;
+    })
+    .catch(() => {
+      img.alt = 'image unavailable';
+    });
 }

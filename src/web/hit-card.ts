@@ -2,7 +2,7 @@
 // dialog with the document's fields. Boxes are placed in percentages of the original image size, so they stay on
 // the object at any rendered size.
 import type { PageSearchQuery } from '../client/generated/graphql.js';
-import { mediaUrl } from './api.js';
+import { showMedia } from './api.js';
 import { formatScore, h } from './dom.js';
 
 type SearchResponse = Extract<PageSearchQuery['search'], { __typename: 'SearchResponse' }>;
@@ -34,7 +34,9 @@ export function hitFigure(index: string, hit: Hit, showRegions: boolean): HTMLEl
   if (!media) return h('div', { class: 'frame no-image' }, 'text only');
   const frame = h('div', { class: 'frame' });
   frame.style.aspectRatio = `${media.width} / ${media.height}`;
-  frame.append(h('img', { src: mediaUrl(index, hit.id, media.field), alt: '', loading: 'lazy', decoding: 'async', width: media.width, height: media.height }));
+  const img = h('img', { alt: '', loading: 'lazy', decoding: 'async', width: media.width, height: media.height });
+  showMedia(img, index, hit.id, media);
+  frame.append(img);
   if (showRegions) {
     for (const r of hit.document.regions ?? []) {
       if (r.kind === 'image' && r.field === media.field && r.box && r.position > 0) drawBox(frame, r.box, media, 'region');

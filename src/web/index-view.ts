@@ -10,6 +10,7 @@ import {
   type PageIndexFieldsFragment,
 } from '../client/generated/graphql.js';
 import { gql, newJobId, subscribe, type FilePart } from './api.js';
+import { failureView } from './api-key.js';
 import { h } from './dom.js';
 
 const REGION_METHODS = ['simple', 'overlap', 'none', 'yolox', 'dino-v1', 'dino-v2'];
@@ -28,9 +29,13 @@ export async function renderIndexList(main: HTMLElement): Promise<void> {
       onsubmit: async (e: Event) => {
         e.preventDefault();
         status.textContent = 'Creating…';
-        const res = (await gql(PageCreateIndexDocument, { input: { name: name.value.trim(), regionMethodSpec: method.value } })).createIndex;
-        if (res.__typename === 'LoupeError') status.textContent = `${res.code}: ${res.message}`;
-        else location.hash = `#/index/${encodeURIComponent(res.name)}`;
+        try {
+          const res = (await gql(PageCreateIndexDocument, { input: { name: name.value.trim(), regionMethodSpec: method.value } })).createIndex;
+          if (res.__typename === 'LoupeError') status.textContent = `${res.code}: ${res.message}`;
+          else location.hash = `#/index/${encodeURIComponent(res.name)}`;
+        } catch (err) {
+          status.replaceChildren(failureView(err, null)); // a read-only key, for one
+        }
       },
     },
     h('div', { class: 'field' }, h('label', { for: 'new-name' }, 'Name'), name),
@@ -176,7 +181,7 @@ export async function renderIndexPage(main: HTMLElement, name: string): Promise<
         }
       } catch (err) {
         sub.close();
-        errors.append(h('li', {}, (err as Error).message));
+        errors.append(h('li', {}, failureView(err, null)));
         last = { processed: batch.documents.length, failed: batch.documents.length };
         live = false;
       }

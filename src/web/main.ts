@@ -1,5 +1,6 @@
 // Entry point of the web page: a hash router over the search page (#/) and the index pages (#/indexes, #/index/<name>).
 import './styles.css';
+import { API_KEY_CHANGED, apiKey, failureView, openKeyDialog } from './api-key.js';
 import { h } from './dom.js';
 import { renderIndexList, renderIndexPage } from './index-view.js';
 import { renderSearch } from './search-view.js';
@@ -20,11 +21,23 @@ async function route(): Promise<void> {
     else await renderSearch(main, params);
     document.title = onIndexes ? 'Loupe — indexes' : 'Loupe — search';
   } catch (e) {
-    main.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { role: 'alert', class: 'error' }, (e as Error).message));
+    main.replaceChildren(h('h1', {}, 'Something went wrong'), failureView(e));
   }
   // After navigating, move focus to the new content (the search page focuses its query box itself).
   if (onIndexes) main.focus();
 }
 
+/** The header's key button says whether a key is saved; it opens the key dialog. */
+function showKeyButton(): void {
+  const button = document.getElementById('api-key-button');
+  if (button) button.textContent = apiKey() ? 'API key (saved)' : 'API key';
+}
+
+document.getElementById('api-key-button')?.addEventListener('click', () => openKeyDialog());
+window.addEventListener(API_KEY_CHANGED, () => {
+  showKeyButton();
+  void route();
+});
 window.addEventListener('hashchange', () => void route());
+showKeyButton();
 void route();

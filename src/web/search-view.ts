@@ -2,6 +2,7 @@
 // region display; hits in a grid with their boxes. Every control is a labelled form element, so it works by keyboard.
 import { PageIndexesDocument, PageSearchDocument, type PageIndexesQuery, type SearchInput, type SearchMethod } from '../client/generated/graphql.js';
 import { ApiError, gql, type FilePart } from './api.js';
+import { failureView, isKeyProblem } from './api-key.js';
 import { debounce, h } from './dom.js';
 import { hitCard, showHitDialog, type Hit } from './hit-card.js';
 
@@ -24,7 +25,7 @@ export async function renderSearch(main: HTMLElement, params: URLSearchParams): 
   try {
     indexes = (await gql(PageIndexesDocument, {})).indexes;
   } catch (e) {
-    main.replaceChildren(h('h1', {}, 'Search'), h('p', { role: 'alert', class: 'error' }, (e as Error).message));
+    main.replaceChildren(h('h1', {}, 'Search'), failureView(e));
     return;
   }
   const state: SearchState = {
@@ -96,7 +97,9 @@ export async function renderSearch(main: HTMLElement, params: URLSearchParams): 
       status.textContent = `${res.hits.length} hit${res.hits.length === 1 ? '' : 's'} for ${what} in ${Math.round(res.processingTimeMs)} ms`;
     } catch (e) {
       if (mine !== sequence) return;
-      status.textContent = e instanceof ApiError ? e.message : `Search failed: ${(e as Error).message}`;
+      // A missing or refused key: say so, with a button to enter one (the status line is already a live region).
+      if (e instanceof ApiError && isKeyProblem(e.code)) status.replaceChildren(failureView(e, null));
+      else status.textContent = e instanceof ApiError ? e.message : `Search failed: ${(e as Error).message}`;
     }
   }
   const runSoon = debounce(() => void run(), 250);

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/api/server.js';
 import { LoupeClient } from '../../src/client/client.js';
+import type { LoupeConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { buildWebPage } from '../../src/web/build.js';
 import { createTestLoupe, type TestLoupe } from '../helpers/loupe.js';
@@ -21,10 +22,18 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-export async function startPageServer(): Promise<PageServer> {
+export interface PageServerOptions {
+  /** Config overrides, e.g. `{ auth: 'on' }` for a server that requires API keys. */
+  config?: Partial<LoupeConfig>;
+  /** Runs on the Loupe before the server starts (a server requiring keys refuses to start without one). */
+  beforeStart?: (t: TestLoupe) => Promise<void>;
+}
+
+export async function startPageServer(options: PageServerOptions = {}): Promise<PageServer> {
   const webDir = mkdtempSync(join(tmpdir(), 'loupe-web-'));
   await buildWebPage(webDir);
-  const t = await createTestLoupe({ port: 0 });
+  const t = await createTestLoupe({ port: 0, ...options.config });
+  await options.beforeStart?.(t);
   const server = await startServer(t.loupe, createLogger({ test: true }, 'error'), { webDir });
   return {
     t,

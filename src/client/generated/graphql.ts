@@ -216,7 +216,7 @@ export type PageSearchQueryVariables = Exact<{
 
 export type PageSearchQuery = { search:
     | { __typename: 'LoupeError', code: ErrorCode, message: string }
-    | { __typename: 'SearchResponse', method: SearchMethod, processingTimeMs: number, hits: Array<{ id: string, score: number, tensorScore: number | null, lexicalScore: number | null, retrievalScore: number | null, rerankStatus: RerankStatus | null, rerankMessage: string | null, highlights: Array<{ field: string, text: string | null, box: { x1: number, y1: number, x2: number, y2: number } | null }>, media: Array<{ field: string, source: string, width: number, height: number }>, document: { fields: unknown, regions?: Array<{ field: string, kind: string, position: number, box: { x1: number, y1: number, x2: number, y2: number } | null }> } }> }
+    | { __typename: 'SearchResponse', method: SearchMethod, processingTimeMs: number, hits: Array<{ id: string, score: number, tensorScore: number | null, lexicalScore: number | null, retrievalScore: number | null, rerankStatus: RerankStatus | null, rerankMessage: string | null, highlights: Array<{ field: string, text: string | null, box: { x1: number, y1: number, x2: number, y2: number } | null }>, media: Array<{ field: string, source: string, ref: string, width: number, height: number }>, document: { fields: unknown, regions?: Array<{ field: string, kind: string, position: number, box: { x1: number, y1: number, x2: number, y2: number } | null }> } }> }
    };
 
 export type PageAddDocumentsMutationVariables = Exact<{
@@ -471,6 +471,7 @@ export const PageSearchDocument = new TypedDocumentString(`
         media {
           field
           source
+          ref
           width
           height
         }
