@@ -1,11 +1,14 @@
 // Localization benchmark through the real service: index the same held-out scenes with every region method, search
 // with and without OWL reranking, and print per method: image recall@1/@5, hit@1 (top hit shows the queried object
 // AND its highlight box has IoU >= 0.5 with it), chunks per image, indexing ms per image, search p50.
-//   npm run bench:localization                 (LOUPE_BENCH_SCENES=120, LOUPE_BENCH_SCENE_SOURCE=shapes)
-// Scene sources: `shapes` (procedural coloured shapes, 640×480, 2-5 objects of 8-30% of the side, for the shipped
-// colour models). A held-out emoji source plugs in through `SceneSource` once the trained models and their data
-// pipeline exist (models/train).
-import { mkdtempSync, rmSync } from 'node:fs';
+//   npm run bench:localization                 (LOUPE_BENCH_SCENES=120, LOUPE_BENCH_SCENE_SOURCE=emoji|shapes,
+//                                               LOUPE_BENCH_METHODS=none,simple,..., LOUPE_BENCH_RERANK=0 to skip rerank)
+// Scene sources: `emoji` (default: held-out Apple + Facebook emoji art — never trained on — 640×480, 2-5 objects at
+// 8-70% of the side, rendered by models/train/render_scenes_eval.py into the ignored .cache/; uses the trained
+// emoji-* models unless LOUPE_DEFAULT_*MODEL say otherwise) and `shapes` (procedural coloured shapes, 640×480, 2-5
+// objects of 8-30% of the side, for the shipped colour models).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -58,7 +61,33 @@ const shapes: SceneSource = async (count) => {
   return out;
 };
 
-const SOURCES: Record<string, SceneSource> = { shapes };
+const ROOT = join(import.meta.dirname, '../..');
+
+/** Held-out emoji scenes (Apple and Facebook styles alternately), rendered once into .cache/eval/scenes. */
+const emoji: SceneSource = async (count) => {
+  const styles = ['apple', 'facebook'];
+  const per = Math.ceil(count / styles.length);
+  const sets = styles.map((style) => {
+    const file = join(ROOT, '.cache/eval/scenes', style, 'scenes.json');
+    const meta = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { images: unknown[] }) : null;
+    if (!meta || meta.images.length < per) {
+      execFileSync('/usr/bin/python3', [join(ROOT, 'models/train/render_scenes_eval.py'), '--styles', styles.join(','), '--count', String(Math.max(per, 150))], { stdio: 'inherit' });
+    }
+    return { style, images: (JSON.parse(readFileSync(file, 'utf8')) as { images: { file: string; width: number; height: number; objects: { name: string; box: number[] }[] }[] }).images };
+  });
+  const out: BenchScene[] = [];
+  for (let i = 0; out.length < count; i++) {
+    const { style, images } = sets[i % sets.length]!;
+    const img = images[Math.floor(i / sets.length)]!;
+    out.push({
+      id: `${style}-${img.file.replace('.png', '')}`, png: readFileSync(join(ROOT, '.cache/eval/scenes', style, img.file)), width: img.width, height: img.height,
+      objects: img.objects.map((o) => ({ label: o.name, box: { x1: o.box[0]!, y1: o.box[1]!, x2: o.box[2]!, y2: o.box[3]! } })),
+    });
+  }
+  return out;
+};
+
+const SOURCES: Record<string, SceneSource> = { emoji, shapes };
 
 function iou(a: Box, b: Box): number {
   const ix = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
@@ -70,7 +99,13 @@ function iou(a: Box, b: Box): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 const COUNT = Number(process.env.LOUPE_BENCH_SCENES ?? 120);
-const sourceName = process.env.LOUPE_BENCH_SCENE_SOURCE ?? 'shapes';
+const sourceName = process.env.LOUPE_BENCH_SCENE_SOURCE ?? 'emoji';
+if (sourceName === 'emoji') {
+  process.env.LOUPE_DEFAULT_MODEL ??= 'emoji-clip';
+  process.env.LOUPE_DEFAULT_YOLOX_MODEL ??= 'emoji-yolox';
+  process.env.LOUPE_DEFAULT_DINO_MODEL ??= 'emoji-dino';
+  process.env.LOUPE_DEFAULT_RERANK_MODEL ??= 'emoji-owl';
+}
 const source = SOURCES[sourceName];
 if (!source) throw new Error(`unknown scene source ${sourceName}; one of ${Object.keys(SOURCES).join(', ')}`);
 const METHODS = (process.env.LOUPE_BENCH_METHODS ?? 'none,simple,overlap,yolox,dino-v1,dino-v2').split(',');

@@ -12,7 +12,8 @@ import torch.nn.functional as F
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 CACHE = os.path.join(ROOT, '.cache', 'train')
-TRAIN_STYLES = ('google', 'twitter')      # Apache-2.0 / CC-BY 4.0: the only styles trained on
+EXTRA_STYLES = ('openmoji', 'fluent-flat', 'fluent-modern')  # CC-BY-SA 4.0 / MIT / MIT (SVG, not in every class)
+TRAIN_STYLES = ('google', 'twitter') + EXTRA_STYLES  # the only styles trained on (Apache-2.0, CC-BY 4.0, above)
 HELDOUT_STYLES = ('apple', 'facebook')    # evaluation only, never trained on, never committed
 SPRITE = 48                               # sprites are stored at 48x48 RGBA
 IMAGE = 64                                # model input side
@@ -58,10 +59,14 @@ class Vocab:
         return ids, mask
 
 
-def load_sprites(style, device, data=CACHE):
-    """[N, 4, S, S] float 0..1 sprites of one style, in classes.json order."""
-    data = np.load(os.path.join(data, f'sprites_{style}.npz'))['sprites']
-    return torch.from_numpy(data).to(device).permute(0, 3, 1, 2).float().div_(255)
+def load_sprites(style, device, data=CACHE, with_present=False):
+    """[N, 4, S, S] float 0..1 sprites of one style, in classes.json order (and [N] bool: the style draws the class)."""
+    npz = np.load(os.path.join(data, f'sprites_{style}.npz'))
+    sprites = torch.from_numpy(npz['sprites']).to(device).permute(0, 3, 1, 2).float().div_(255)
+    if not with_present:
+        return sprites
+    present = npz['present'] if 'present' in npz.files else np.ones(len(sprites), bool)
+    return sprites, torch.from_numpy(present).to(device)
 
 
 # ---------------------------------------------------------------- rendering (batched, on the training device)

@@ -7,6 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClipModel, type ClipModel } from '../../src/models/clip-model.js';
+import type { ImagePreprocessing } from '../../src/models/preprocessing.js';
+import { preprocessBatch } from '../../src/native/preprocess.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const EVAL = join(ROOT, '.cache/eval');
@@ -21,13 +23,14 @@ interface EvalMeta {
   sets: Record<'mixed' | 'white', number[]>;
 }
 
-/** uint8 HWC RGB images → [n,3,S,S] CLIP-normalised; the renders are already S×S, so resize and crop are identities. */
-function toTensor(bytes: Uint8Array, n: number, s: number, mean: number[], std: number[], rescale: number): Float32Array {
-  const out = new Float32Array(n * 3 * s * s);
+/** uint8 HWC RGB S×S renders → the model's [n,3,S',S'] tensor through Loupe's own native preprocessing (the indexing path). */
+async function toTensor(bytes: Uint8Array, n: number, s: number, pre: ImagePreprocessing): Promise<Float32Array> {
+  const per = 3 * pre.size * pre.size;
+  const out = new Float32Array(n * per);
+  const whole = new Float32Array([0, 0, s, s]);
   for (let i = 0; i < n; i++) {
-    for (let p = 0; p < s * s; p++) {
-      for (let c = 0; c < 3; c++) out[i * 3 * s * s + c * s * s + p] = (bytes[(i * s * s + p) * 3 + c]! * rescale - mean[c]!) / std[c]!;
-    }
+    const image = { data: bytes.subarray(i * s * s * 3, (i + 1) * s * s * 3), width: s, height: s, channels: 3 as const };
+    out.set(await preprocessBatch(image, whole, pre), i * per);
   }
   return out;
 }
@@ -61,7 +64,6 @@ function rows<T>(data: Float32Array, idx: number[], d: number): Float32Array {
 async function evaluate(model: ClipModel, meta: EvalMeta) {
   const s = meta.size;
   const d = model.dimension;
-  const { mean, std, rescale } = model.preprocessing;
   const allText = await model.embedTexts(meta.queries);
   const results: Record<string, Record<string, { r1: number; r5: number; n: number }>> = {};
   for (const style of [...meta.train_styles, ...meta.heldout_styles]) {
@@ -69,7 +71,7 @@ async function evaluate(model: ClipModel, meta: EvalMeta) {
     const embed = async (set: 'mixed' | 'white') => {
       const n = meta.sets[set].length;
       const bytes = readFileSync(join(EVAL, `clip_${style}_${set}.u8`));
-      return model.embedImages(toTensor(bytes, n, s, mean, std, rescale), n);
+      return model.embedImages(await toTensor(bytes, n, s, model.preprocessing), n);
     };
     const mixed = await embed('mixed'); // row i = class i
     const white = await embed('white'); // row r = class seen[r]

@@ -26,7 +26,7 @@ def main():
     seen = sorted(rng.sample([i for i, c in enumerate(classes) if c['split'] == 'train'], SEEN_SAMPLE))
     unseen = [i for i, c in enumerate(classes) if c['split'] == 'unseen']
     os.makedirs(EVAL, exist_ok=True)
-    for si, style in enumerate(TRAIN_STYLES + HELDOUT_STYLES):
+    for si, style in enumerate(('google', 'twitter') + HELDOUT_STYLES):
         sprites = load_sprites(style, 'cpu')
         for name, idx, white in (('mixed', list(range(len(classes))), 0.25), ('white', seen, 1.0)):
             g = torch.Generator()
@@ -36,7 +36,7 @@ def main():
             arr.tofile(os.path.join(EVAL, f'clip_{style}_{name}.u8'))
             print(f'{style} {name}: {len(idx)} images')
     with open(os.path.join(EVAL, 'clip_eval.json'), 'w') as f:
-        json.dump({'seed': SEED, 'size': 64, 'train_styles': list(TRAIN_STYLES), 'heldout_styles': list(HELDOUT_STYLES),
+        json.dump({'seed': SEED, 'size': 64, 'train_styles': ['google', 'twitter'], 'heldout_styles': list(HELDOUT_STYLES),
                    'queries': [c['captions'][0] for c in classes], 'seen': seen, 'unseen': unseen,
                    'sets': {'mixed': list(range(len(classes))), 'white': seen}}, f)
 

@@ -1,0 +1,258 @@
+"""Writes the four contract folders (MODELS.md) from one trained family (train_family.py):
+  models/emoji-clip   CLIP:   vision_model.onnx (pixel_values [B,3,48,48] -> image_embeds), text_model.onnx
+  models/emoji-dino   DINO:   model.onnx (pixel_values [B,3,224,224] -> attentions [B,4,28*28])
+  models/emoji-yolox  YOLOX:  model.onnx (images [1,3,320,320] BGR 0..255 letterboxed -> output [1,2100,6])
+  models/emoji-owl    OWL-ViT: model.onnx (input_ids, attention_mask [Q,L], pixel_values [B,3,256,256] -> logits [B,16,Q],
+                      pred_boxes [B,16,4]): the detector's 16 best proposals after fast NMS, cut out of the input with
+                      RoIAlign, embedded by the image tower and scored against the text tower's query embeddings.
+
+  /usr/bin/python3 models/train/export_family.py --run .cache/train/family-run
+"""
+import argparse
+import json
+import os
+
+import torch
+import torch.nn.functional as F
+from torchvision.ops import roi_align
+
+from common import CACHE, CLIP_MEAN, CLIP_STD, MAX_TOKENS, PAD, ROOT, UNK, Vocab, load_classes
+from nets import CROP, HEADS, STRIDES, Family, decode, grid_outputs
+
+DINO_SIZE, DINO_PATCH = 224, 8
+YOLOX_SIZE = 320
+OWL_SIZE, OWL_PROPOSALS, OWL_CANDIDATES = 256, 16, 64
+OPSET = 16
+
+
+class Vision(torch.nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, pixel_values):
+        return self.m.image(pixel_values)
+
+
+class Text(torch.nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, input_ids, attention_mask):
+        return self.m.text(input_ids, attention_mask)
+
+
+class Dino(torch.nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, pixel_values):
+        return self.m.image.pool.logits(self.m.image.backbone(pixel_values)).softmax(-1)
+
+
+class Yolox(torch.nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+        self.register_buffer('mean', torch.tensor(CLIP_MEAN).view(1, 3, 1, 1) * 255)
+        self.register_buffer('std', torch.tensor(CLIP_STD).view(1, 3, 1, 1) * 255)
+
+    def forward(self, images):
+        x = (images.flip(1) - self.mean) / self.std  # BGR 0..255 -> normalised RGB
+        raw, _ = grid_outputs(self.m.det(self.m.image.backbone(x)))
+        return torch.cat([raw[..., 1:5], raw[..., :1].sigmoid(), torch.ones_like(raw[..., :1])], -1)
+
+
+def box_iou(a, b):
+    """[B,M,4] x [B,M,4] -> [B,M,M]."""
+    area_a = (a[..., 2] - a[..., 0]).clamp(min=0) * (a[..., 3] - a[..., 1]).clamp(min=0)
+    area_b = (b[..., 2] - b[..., 0]).clamp(min=0) * (b[..., 3] - b[..., 1]).clamp(min=0)
+    lt = torch.maximum(a[:, :, None, :2], b[:, None, :, :2])
+    rb = torch.minimum(a[:, :, None, 2:], b[:, None, :, 2:])
+    wh = (rb - lt).clamp(min=0)
+    inter = wh[..., 0] * wh[..., 1]
+    return inter / (area_a[:, :, None] + area_b[:, None, :] - inter + 1e-6)
+
+
+class Owl(torch.nn.Module):
+    """Open-vocabulary detection from the family: proposals -> crops -> image tower, scored against the queries.
+    logit = a * (cosine + beta * log(objectness) - c); (a, beta, c) from calibrate_owl.py (config.json records them)."""
+
+    def __init__(self, m, clip=None, crop=CROP, a=20.0, c=0.3, beta=0.1, nms_iou=0.5):
+        super().__init__()
+        self.m, self.clip, self.crop = m, clip if clip is not None else m, crop
+        self.a, self.c, self.beta, self.nms_iou = a, c, beta, nms_iou
+
+    def parts(self, input_ids, attention_mask, pixel_values):
+        """-> cosines [B,K,Q], proposal objectness [B,K], proposals [B,K,4] (x1,y1,x2,y2 input pixels)."""
+        b = pixel_values.shape[0]
+        raw, grid = grid_outputs(self.m.det(self.m.image.backbone(pixel_values)))
+        obj, boxes = decode(raw, grid)
+        boxes = boxes.clamp(0, OWL_SIZE)
+        score, idx = obj.topk(OWL_CANDIDATES, dim=1)
+        cand = torch.gather(boxes, 1, idx.unsqueeze(-1).expand(-1, -1, 4))
+        # Fast NMS: a candidate is dropped if a better one overlaps it by more than nms_iou.
+        iou = box_iou(cand, cand).triu(1)
+        keep = (iou.max(dim=1).values < self.nms_iou).float()
+        _, idx2 = (score * keep - (1 - keep)).topk(OWL_PROPOSALS, dim=1)
+        props = torch.gather(cand, 1, idx2.unsqueeze(-1).expand(-1, -1, 4))
+        pobj = torch.gather(score, 1, idx2)
+        batch_idx = torch.arange(b, dtype=props.dtype).view(b, 1, 1).expand(b, OWL_PROPOSALS, 1)
+        rois = torch.cat([batch_idx, props], -1).reshape(-1, 5)
+        crops = roi_align(pixel_values, rois, output_size=self.crop, spatial_scale=1.0, sampling_ratio=2, aligned=True)
+        ie = F.normalize(self.clip.image(crops), dim=-1).view(b, OWL_PROPOSALS, -1)
+        te = F.normalize(self.clip.text(input_ids, attention_mask), dim=-1)
+        return ie @ te.t(), pobj, props
+
+    def forward(self, input_ids, attention_mask, pixel_values):
+        cos, pobj, props = self.parts(input_ids, attention_mask, pixel_values)
+        logits = self.a * (cos + self.beta * torch.log(pobj.clamp(min=1e-4)).unsqueeze(-1) - self.c)
+        wh = props[..., 2:] - props[..., :2]
+        centre = (props[..., 2:] + props[..., :2]) / 2
+        pred_boxes = torch.cat([centre, wh], -1) / OWL_SIZE
+        return logits, pred_boxes
+
+
+def special(i, t):
+    return {'id': i, 'content': t, 'single_word': False, 'lstrip': False, 'rstrip': False, 'normalized': False, 'special': True}
+
+
+def tokenizer_files(vocab, max_len):
+    tokenizer = {
+        'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': [special(0, PAD), special(1, UNK)],
+        'normalizer': {'type': 'Lowercase'}, 'pre_tokenizer': {'type': 'Whitespace'}, 'post_processor': None, 'decoder': None,
+        'model': {'type': 'WordLevel', 'vocab': vocab.ids, 'unk_token': UNK},
+    }
+    tok_config = {'tokenizer_class': 'PreTrainedTokenizerFast', 'model_max_length': max_len, 'pad_token': PAD, 'unk_token': UNK,
+                  'do_lower_case': True, 'clean_up_tokenization_spaces': False,
+                  'added_tokens_decoder': {'0': special(0, PAD), '1': special(1, UNK)}}
+    return tokenizer, tok_config
+
+
+def write(out, files):
+    os.makedirs(os.path.join(out, 'onnx'), exist_ok=True)
+    for name, obj in files.items():
+        with open(os.path.join(out, name), 'w') as f:
+            json.dump(obj, f, indent=2)
+            f.write('\n')
+
+
+def export(module, args, path, inputs, outputs, dynamic):
+    torch.onnx.export(module, args, path, input_names=inputs, output_names=outputs, dynamic_axes=dynamic, opset_version=OPSET)
+    module.eval()  # export may leave modules in training mode (MODELS.md)
+
+
+def clip_normalize(kind, size):
+    return {'image_processor_type': kind, 'do_resize': True, 'size': {'height': size, 'width': size}, 'resample': 2,
+            'do_center_crop': False, 'do_rescale': True, 'rescale_factor': 1 / 255, 'do_normalize': True,
+            'image_mean': list(CLIP_MEAN), 'image_std': list(CLIP_STD), 'do_convert_rgb': True}
+
+
+def load_models(run_dir, clip_run_dir, vocab_size):
+    """-> (family model, CLIP model, CLIP crop side, family run record, CLIP run record)."""
+    def one(d, detector):
+        m = Family(vocab_size, detector=detector)
+        m.load_state_dict(torch.load(os.path.join(d, 'family.pt')))
+        m.eval()
+        with open(os.path.join(d, 'run.json')) as f:
+            return m, json.load(f)
+    model, run = one(run_dir, True)
+    if not clip_run_dir:
+        return model, model, run.get('crop_side', CROP), run, run
+    clip, clip_run = one(clip_run_dir, False)
+    return model, clip, clip_run['crop_side'], run, clip_run
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--run', default=os.path.join(CACHE, 'family-run'))
+    ap.add_argument('--data', default=CACHE)
+    ap.add_argument('--models', default=os.path.join(ROOT, 'models'))
+    ap.add_argument('--clip-run', default=None, help='take the CLIP towers from this run (train_family.py --clip-only)')
+    ap.add_argument('--owl-a', type=float, default=None)
+    ap.add_argument('--owl-c', type=float, default=None)
+    args = ap.parse_args()
+    vocab = Vocab(load_classes(args.data)['vocab'])
+    model, clip, crop, run, clip_run = load_models(args.run, args.clip_run, len(vocab.tokens))
+    dim = clip.image.pool.proj[-1].out_features
+    hidden = clip.text.embed.embedding_dim
+    tokenizer, tok_config = tokenizer_files(vocab, MAX_TOKENS)
+    family = {'family': 'loupe emoji family (models/train/train_family.py)', 'run': 'training_run.json', 'card': 'MODEL_CARD.md'}
+
+    # CLIP
+    out = os.path.join(args.models, 'emoji-clip')
+    write(out, {
+        'config.json': {'_name_or_path': 'loupe/emoji-clip', 'architectures': ['CLIPModel'], 'model_type': 'clip', 'projection_dim': dim,
+                        'logit_scale_init_value': float(clip.logit_scale.item()),
+                        'text_config': {'model_type': 'clip_text_model', 'vocab_size': len(vocab.tokens), 'hidden_size': hidden,
+                                        'projection_dim': dim, 'max_position_embeddings': MAX_TOKENS, 'pad_token_id': 0},
+                        'vision_config': {'model_type': 'clip_vision_model', 'image_size': crop, 'num_channels': 3,
+                                          'hidden_size': clip.image.backbone.channels, 'projection_dim': dim, 'patch_size': 8},
+                        'loupe': dict(family, kind='CNN image tower with attention pooling + bag-of-words text tower')},
+        'preprocessor_config.json': {'image_processor_type': 'CLIPImageProcessor', 'feature_extractor_type': 'CLIPFeatureExtractor',
+                                     'do_resize': True, 'size': {'shortest_edge': crop}, 'resample': 3, 'do_center_crop': True,
+                                     'crop_size': {'height': crop, 'width': crop}, 'do_rescale': True, 'rescale_factor': 1 / 255,
+                                     'do_normalize': True, 'image_mean': list(CLIP_MEAN), 'image_std': list(CLIP_STD), 'do_convert_rgb': True},
+        'tokenizer.json': tokenizer, 'tokenizer_config.json': tok_config, 'training_run.json': clip_run})
+    for stale in ('vision_model.onnx', 'text_model.onnx'):
+        if os.path.exists(os.path.join(out, 'onnx', stale)):
+            os.remove(os.path.join(out, 'onnx', stale))
+    export(Vision(clip), (torch.zeros(2, 3, crop, crop),), os.path.join(out, 'onnx', 'vision_model.onnx'), ['pixel_values'], ['image_embeds'],
+           {'pixel_values': {0: 'batch'}, 'image_embeds': {0: 'batch'}})
+    ids = torch.ones(2, 4, dtype=torch.long)
+    export(Text(clip), (ids, torch.ones_like(ids)), os.path.join(out, 'onnx', 'text_model.onnx'), ['input_ids', 'attention_mask'], ['text_embeds'],
+           {'input_ids': {0: 'batch', 1: 'sequence'}, 'attention_mask': {0: 'batch', 1: 'sequence'}, 'text_embeds': {0: 'batch'}})
+
+    # DINO
+    out = os.path.join(args.models, 'emoji-dino')
+    write(out, {
+        'config.json': {'_name_or_path': 'loupe/emoji-dino', 'architectures': ['ViTModel'], 'model_type': 'dino', 'image_size': DINO_SIZE,
+                        'patch_size': DINO_PATCH, 'num_channels': 3, 'num_heads': HEADS, 'num_attention_heads': HEADS, 'num_hidden_layers': 1,
+                        'loupe': dict(family, kind='attention pooling of the emoji-clip image tower (CLS-style learned query per head)')},
+        'preprocessor_config.json': clip_normalize('ViTImageProcessor', DINO_SIZE), 'training_run.json': run})
+    export(Dino(model), (torch.zeros(1, 3, DINO_SIZE, DINO_SIZE),), os.path.join(out, 'onnx', 'model.onnx'), ['pixel_values'], ['attentions'],
+           {'pixel_values': {0: 'batch'}, 'attentions': {0: 'batch'}})
+
+    # YOLOX
+    out = os.path.join(args.models, 'emoji-yolox')
+    n = sum((YOLOX_SIZE // s) ** 2 for s in STRIDES)
+    write(out, {
+        'config.json': {'_name_or_path': 'loupe/emoji-yolox', 'architectures': ['YOLOX'], 'model_type': 'yolox', 'num_classes': 1,
+                        'id2label': {'0': 'object'}, 'label2id': {'object': 0}, 'input_size': [YOLOX_SIZE, YOLOX_SIZE], 'strides': list(STRIDES),
+                        'loupe': dict(family, kind='class-agnostic detector head on the emoji-clip backbone', anchors=n)},
+        'preprocessor_config.json': {'image_processor_type': 'YoloxLetterbox', 'size': {'height': YOLOX_SIZE, 'width': YOLOX_SIZE},
+                                     'letterbox': f'top-left, scale = min({YOLOX_SIZE}/H, {YOLOX_SIZE}/W), bilinear', 'pad_value': 114,
+                                     'channel_order': 'BGR', 'do_rescale': False, 'do_normalize': False},
+        'training_run.json': run})
+    export(Yolox(model), (torch.full((1, 3, YOLOX_SIZE, YOLOX_SIZE), 114.0),), os.path.join(out, 'onnx', 'model.onnx'), ['images'], ['output'], None)
+
+    # OWL-ViT
+    out = os.path.join(args.models, 'emoji-owl')
+    cal_path = os.path.join(args.run, 'owl_calibration.json')
+    cal = json.load(open(cal_path)) if os.path.exists(cal_path) else {'a': 20.0, 'c': 0.3, 'beta': 0.1, 'uncalibrated': True}
+    a = args.owl_a if args.owl_a is not None else cal['a']
+    c = args.owl_c if args.owl_c is not None else cal['c']
+    beta = cal['beta']
+    tokenizer16, tok_config16 = tokenizer_files(vocab, MAX_TOKENS)
+    write(out, {
+        'config.json': {'_name_or_path': 'loupe/emoji-owl', 'architectures': ['OwlViTForObjectDetection'], 'model_type': 'owlvit',
+                        'text_config': {'model_type': 'owlvit_text_model', 'vocab_size': len(vocab.tokens), 'max_position_embeddings': MAX_TOKENS,
+                                        'pad_token_id': 0},
+                        'vision_config': {'model_type': 'owlvit_vision_model', 'image_size': OWL_SIZE, 'patch_size': 16, 'num_channels': 3},
+                        'loupe': dict(family, kind='two-stage: emoji-yolox proposals -> RoIAlign crops -> emoji-clip towers',
+                                      proposals=OWL_PROPOSALS, candidates=OWL_CANDIDATES, logit=f'{a:.4f} * (cosine + {beta:.3f} * log(objectness) - {c:.4f})',
+                                      calibration=cal)},
+        'preprocessor_config.json': clip_normalize('OwlViTImageProcessor', OWL_SIZE),
+        'tokenizer.json': tokenizer16, 'tokenizer_config.json': tok_config16, 'training_run.json': {'detector': run, 'clip': clip_run}})
+    ids = torch.ones(2, MAX_TOKENS, dtype=torch.long)
+    export(Owl(model, clip, crop, a, c, beta), (ids, torch.ones_like(ids), torch.zeros(1, 3, OWL_SIZE, OWL_SIZE)), os.path.join(out, 'onnx', 'model.onnx'),
+           ['input_ids', 'attention_mask', 'pixel_values'], ['logits', 'pred_boxes'],
+           {'input_ids': {0: 'queries', 1: 'sequence'}, 'attention_mask': {0: 'queries', 1: 'sequence'}, 'pixel_values': {0: 'batch'},
+            'logits': {0: 'batch', 2: 'queries'}, 'pred_boxes': {0: 'batch'}})
+    print('wrote emoji-clip, emoji-dino, emoji-yolox, emoji-owl under', args.models)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,204 @@
+"""Trains Loupe's emoji model family (nets.py) in one multitask run on rendered scenes of the licence-clean styles only
+(Google, Twitter, OpenMoji, Fluent flat/modern — never Apple or Facebook, never the 100 unseen classes):
+- single-object crops (CROP px): full-softmax CLIP loss of the image tower against the text tower's embedding of every
+  training class (a random caption each step), and BCE of the attention logits against the object's coverage;
+- multi-object scenes (SCENE px, 1-5 objects at 8-70 % of the side, letterbox bands): BCE of the attention logits
+  against the coverage of all objects, YOLOX-style objectness and box regression per grid cell (strides 8/16/32).
+
+  /usr/bin/python3 models/train/train_family.py --minutes 40          # CPU, 2 threads; the schedule follows the time budget
+"""
+import argparse
+import json
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from common import CACHE, TRAIN_STYLES, Vocab, load_classes, load_sprites, normalize
+from nets import CROP, HEAD_THRESHOLDS, STRIDES, Family, grid_outputs
+from scenes import render_scenes
+
+SCENE = 192
+
+
+def jitter(sprites, g):
+    """Colour, saturation and softness jitter of the sprites, so the towers do not lock onto one art style."""
+    b = sprites.shape[0]
+    r = lambda *s: torch.rand(*s, generator=g, device=sprites.device)
+    rgb, a = sprites[:, :3], sprites[:, 3:]
+    gain = 0.8 + 0.4 * r(b, 3, 1, 1)
+    bias = (r(b, 3, 1, 1) - 0.5) * 0.16
+    rgb = (rgb * gain + bias).clamp(0, 1)
+    gray = rgb.mean(1, keepdim=True)
+    sat = 0.6 + 0.7 * r(b, 1, 1, 1)
+    rgb = (gray + (rgb - gray) * sat).clamp(0, 1)
+    gamma = torch.exp((r(b, 1, 1, 1) - 0.5) * 0.6)
+    rgb = rgb.clamp(min=1e-4) ** gamma
+    blur = (r(b, 1, 1, 1) < 0.3).float()
+    soft = F.avg_pool2d(torch.cat([rgb * a, a], 1), 3, 1, 1)
+    soft_rgb = soft[:, :3] / soft[:, 3:].clamp(min=1e-3)
+    rgb = rgb * (1 - blur) + soft_rgb.clamp(0, 1) * blur
+    a = a * (1 - blur) + soft[:, 3:] * blur
+    return torch.cat([rgb, a], 1)
+
+
+class Picker:
+    """Samples (class, style) pairs: classes uniformly among the training classes, styles among those drawing it."""
+
+    def __init__(self, stacked, present, train_ids, g):
+        self.stacked, self.g = stacked, g
+        self.train_ids = torch.tensor(train_ids)
+        self.present = present[:, self.train_ids].float()  # [styles, T]
+
+    def __call__(self, n):
+        k = torch.randint(0, len(self.train_ids), (n,), generator=self.g)
+        style = torch.multinomial(self.present[:, k].t(), 1, generator=self.g).flatten()
+        cls = self.train_ids[k]
+        return jitter(self.stacked[style, cls], self.g), k  # k: index among the training classes
+
+
+def head_targets(coverage, side):
+    """coverage [b,side,side] -> per-head token targets [b, H, T] (token = stride-8 cell, coverage = mean alpha)."""
+    cov = F.avg_pool2d(coverage.unsqueeze(1), 8).flatten(1)
+    return torch.stack([(cov > t).float() for t in HEAD_THRESHOLDS], 1)
+
+
+def det_targets(objects, grid):
+    """Per image: positives (cells near the object's centre, inside it, on the levels suited to its size; the smaller
+    object wins a shared cell) with (dx, dy, log w, log h) targets in stride units."""
+    n = grid.shape[0]
+    gx, gy, s = grid[:, 0], grid[:, 1], grid[:, 2]
+    ccx, ccy = (gx + 0.5) * s, (gy + 0.5) * s
+    b = len(objects)
+    pos = torch.zeros(b, n, dtype=torch.bool)
+    box = torch.zeros(b, n, 4)
+    best = torch.full((b, n), float('inf'))
+    for i, objs in enumerate(objects):
+        for _, (x1, y1, x2, y2) in objs:
+            w, h = max(x2 - x1, 1.0), max(y2 - y1, 1.0)
+            m = max(w, h)
+            cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+            level = ((s == 8) & (m <= 56)) | ((s == 16) & (m >= 32) & (m <= 128)) | ((s == 32) & (m >= 88))
+            inside = (ccx > x1) & (ccx < x2) & (ccy > y1) & (ccy < y2)
+            near = ((ccx - cx).abs() < 1.5 * s) & ((ccy - cy).abs() < 1.5 * s)
+            centre = (gx == torch.floor(cx / s)) & (gy == torch.floor(cy / s))
+            cand = level & ((inside & near) | centre)
+            area = w * h
+            win = cand & (area < best[i])
+            best[i][win] = area
+            pos[i] |= win
+            t = torch.stack([cx / s - gx, cy / s - gy, torch.log(w / s), torch.log(h / s)], 1)
+            box[i][win] = t[win]
+    return pos, box
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--data', default=CACHE)
+    ap.add_argument('--out', default=os.path.join(CACHE, 'family-run'))
+    ap.add_argument('--minutes', type=float, default=40.0)
+    ap.add_argument('--max-steps', type=int, default=0)
+    ap.add_argument('--crops', type=int, default=128, help='single-object crops per step')
+    ap.add_argument('--scenes', type=int, default=6, help='multi-object scenes per step')
+    ap.add_argument('--lr', type=float, default=3e-3)
+    ap.add_argument('--crop', type=int, default=CROP, help='side of the CLIP image tower input (multiple of 8)')
+    ap.add_argument('--clip-only', action='store_true', help='only the CLIP towers (crops); no scenes, no detector')
+    ap.add_argument('--label-smoothing', type=float, default=0.1)
+    ap.add_argument('--seed', type=int, default=1234)
+    ap.add_argument('--threads', type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    g = torch.Generator()
+    g.manual_seed(args.seed)
+
+    meta = load_classes(args.data)
+    classes = meta['classes']
+    vocab = Vocab(meta['vocab'])
+    train_ids = [i for i, c in enumerate(classes) if c['split'] == 'train']
+    loaded = [load_sprites(s, 'cpu', args.data, with_present=True) for s in TRAIN_STYLES]
+    stacked = torch.stack([sp for sp, _ in loaded])
+    present = torch.stack([p for _, p in loaded])
+    pick = Picker(stacked, present, train_ids, g)
+    model = Family(len(vocab.tokens), detector=not args.clip_only)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.05)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f'{len(train_ids)} training classes x {len(TRAIN_STYLES)} styles ({int(present[:, train_ids].sum())} sprites), '
+          f'vocab {len(vocab.tokens)}, {n_params / 1e6:.2f}M parameters', flush=True)
+    all_caps = [classes[i]['captions'] for i in train_ids]
+
+    budget = args.minutes * 60
+    t0 = time.time()
+    step, hist = 0, []
+    while True:
+        elapsed = time.time() - t0
+        frac = elapsed / budget
+        if frac >= 1 or (args.max_steps and step >= args.max_steps):
+            break
+        lr = args.lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0)))
+        for group in opt.param_groups:
+            group['lr'] = lr
+        model.train()
+        # --- crops: CLIP loss + attention
+        crop_img, crop_objs, crop_cov = render_scenes(pick, args.crops, args.crop, g, max_objects=1, scale=(0.5, 0.95),
+                                                      white_p=0.2, letterbox_p=0.0)
+        labels = torch.tensor([o[0][0] if o else -100 for o in crop_objs])
+        feat = model.image.backbone(normalize(crop_img))
+        emb, att = model.image.pool(feat)
+        texts = [random.choice(c) for c in all_caps]
+        ids, mask = vocab.batch(texts, 'cpu')
+        te = F.normalize(model.text(ids, mask), dim=-1)
+        ie = F.normalize(emb, dim=-1)
+        scale = model.logit_scale.exp().clamp(max=100)
+        loss_clip = F.cross_entropy(scale * ie @ te.t(), labels, label_smoothing=args.label_smoothing, ignore_index=-100)
+        bias = model.head_bias.view(1, -1, 1)
+        loss_att = F.binary_cross_entropy_with_logits(att + bias, head_targets(crop_cov, args.crop))
+        if args.clip_only:
+            loss_obj = loss_box = torch.zeros(())
+            loss = loss_clip + 0.5 * loss_att
+        else:
+            # --- scenes: attention over all objects + detection
+            sc_img, sc_objs, sc_cov = render_scenes(pick, args.scenes, SCENE, g)
+            feat = model.image.backbone(normalize(sc_img))
+            loss_att = loss_att + F.binary_cross_entropy_with_logits(model.image.pool.logits(feat) + bias, head_targets(sc_cov, SCENE))
+            raw, grid = grid_outputs(model.det(feat))
+            pos, box_t = det_targets(sc_objs, grid)
+            n_pos = max(int(pos.sum()), 1)
+            loss_obj = F.binary_cross_entropy_with_logits(raw[..., 0], pos.float(), reduction='sum') / n_pos
+            loss_box = F.smooth_l1_loss(raw[..., 1:][pos], box_t[pos], beta=0.1, reduction='sum') / n_pos
+            loss = loss_clip + 0.5 * loss_att + loss_obj + 2.0 * loss_box
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        hist.append([loss.item(), loss_clip.item(), loss_att.item(), loss_obj.item(), loss_box.item()])
+        step += 1
+        if step % 50 == 0:
+            m = np.mean(hist[-50:], 0)
+            acc = (ie @ te.t()).argmax(1).eq(labels).float().mean().item()
+            print(f'step {step} {elapsed:.0f}s loss {m[0]:.3f} clip {m[1]:.3f} att {m[2]:.3f} obj {m[3]:.3f} box {m[4]:.3f} '
+                  f'crop-acc {acc:.2f} lr {lr:.2e} scale {scale.item():.1f}', flush=True)
+
+    seconds = time.time() - t0
+    os.makedirs(args.out, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(args.out, 'family.pt'))
+    m = np.mean(hist[-100:], 0) if hist else [None] * 5
+    run = {'seed': args.seed, 'device': 'cpu', 'threads': args.threads, 'torch': torch.__version__, 'steps': step,
+           'crops_per_step': args.crops, 'scenes_per_step': args.scenes, 'scene_side': None if args.clip_only else SCENE, 'crop_side': args.crop, 'clip_only': args.clip_only,
+           'label_smoothing': args.label_smoothing,
+           'seconds': round(seconds, 1), 'minutes_budget': args.minutes, 'params': n_params, 'lr': args.lr,
+           'styles': list(TRAIN_STYLES), 'final_losses': dict(zip(['total', 'clip', 'attention', 'objectness', 'box'],
+                                                                  [round(float(x), 4) for x in m]))}
+    with open(os.path.join(args.out, 'run.json'), 'w') as f:
+        json.dump(run, f, indent=2)
+    print(json.dumps(run), flush=True)
+
+
+if __name__ == '__main__':
+    main()
