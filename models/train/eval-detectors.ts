@@ -60,6 +60,7 @@ const { values: opts } = parseArgs({
     yolox: { type: 'string', default: join(ROOT, 'models/emoji-yolox') },
     dino: { type: 'string', default: join(ROOT, 'models/emoji-dino') },
     owl: { type: 'string', default: join(ROOT, 'models/emoji-owl') },
+    'skip-owl': { type: 'boolean', default: false },
   },
 });
 const limit = Number(opts.limit);
@@ -89,6 +90,7 @@ for (const style of opts.styles!.split(',')) {
       proposals[name]! += boxes.length;
       for (const o of scene.objects) if (boxes.some((b) => iou(b, toBox(o.box)) >= 0.5)) matched[name]!++;
     }
+    if (opts['skip-owl']) continue;
     for (const o of scene.objects) {
       const [v] = await owlRerank(owl, o.name, [image]);
       present.push({ score: v?.score ?? 0, hit: !!v && iou(v.box, toBox(o.box)) >= 0.5, split: scene.split });

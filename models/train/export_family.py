@@ -44,12 +44,15 @@ class Text(torch.nn.Module):
 
 
 class Dino(torch.nn.Module):
-    def __init__(self, m):
+    """CLS-style query attention over the stride-8 tokens, per head: softmax(logits / temperature). The temperature
+    (chosen on training-style scenes, see MODEL_CARD) flattens the map inside objects so Otsu keeps them whole."""
+
+    def __init__(self, m, temperature=1.0):
         super().__init__()
-        self.m = m
+        self.m, self.t = m, temperature
 
     def forward(self, pixel_values):
-        return self.m.image.pool.logits(self.m.image.backbone(pixel_values)).softmax(-1)
+        return (self.m.image.pool.logits(self.m.image.backbone(pixel_values)) / self.t).softmax(-1)
 
 
 class Yolox(torch.nn.Module):
@@ -171,6 +174,8 @@ def main():
     ap.add_argument('--data', default=CACHE)
     ap.add_argument('--models', default=os.path.join(ROOT, 'models'))
     ap.add_argument('--clip-run', default=None, help='take the CLIP towers from this run (train_family.py --clip-only)')
+    ap.add_argument('--dino-temperature', type=float, default=3.0, help='chosen on Google (training-style) scenes: v1/v2 recall peak at 2-4')
+    ap.add_argument('--only', default='clip,dino,yolox,owl', help='which folders to write')
     ap.add_argument('--owl-a', type=float, default=None)
     ap.add_argument('--owl-c', type=float, default=None)
     args = ap.parse_args()
@@ -181,76 +186,84 @@ def main():
     tokenizer, tok_config = tokenizer_files(vocab, MAX_TOKENS)
     family = {'family': 'loupe emoji family (models/train/train_family.py)', 'run': 'training_run.json', 'card': 'MODEL_CARD.md'}
 
+    only = set(args.only.split(','))
     # CLIP
-    out = os.path.join(args.models, 'emoji-clip')
-    write(out, {
-        'config.json': {'_name_or_path': 'loupe/emoji-clip', 'architectures': ['CLIPModel'], 'model_type': 'clip', 'projection_dim': dim,
-                        'logit_scale_init_value': float(clip.logit_scale.item()),
-                        'text_config': {'model_type': 'clip_text_model', 'vocab_size': len(vocab.tokens), 'hidden_size': hidden,
-                                        'projection_dim': dim, 'max_position_embeddings': MAX_TOKENS, 'pad_token_id': 0},
-                        'vision_config': {'model_type': 'clip_vision_model', 'image_size': crop, 'num_channels': 3,
-                                          'hidden_size': clip.image.backbone.channels, 'projection_dim': dim, 'patch_size': 8},
-                        'loupe': dict(family, kind='CNN image tower with attention pooling + bag-of-words text tower')},
-        'preprocessor_config.json': {'image_processor_type': 'CLIPImageProcessor', 'feature_extractor_type': 'CLIPFeatureExtractor',
-                                     'do_resize': True, 'size': {'shortest_edge': crop}, 'resample': 3, 'do_center_crop': True,
-                                     'crop_size': {'height': crop, 'width': crop}, 'do_rescale': True, 'rescale_factor': 1 / 255,
-                                     'do_normalize': True, 'image_mean': list(CLIP_MEAN), 'image_std': list(CLIP_STD), 'do_convert_rgb': True},
-        'tokenizer.json': tokenizer, 'tokenizer_config.json': tok_config, 'training_run.json': clip_run})
-    for stale in ('vision_model.onnx', 'text_model.onnx'):
-        if os.path.exists(os.path.join(out, 'onnx', stale)):
-            os.remove(os.path.join(out, 'onnx', stale))
-    export(Vision(clip), (torch.zeros(2, 3, crop, crop),), os.path.join(out, 'onnx', 'vision_model.onnx'), ['pixel_values'], ['image_embeds'],
-           {'pixel_values': {0: 'batch'}, 'image_embeds': {0: 'batch'}})
-    ids = torch.ones(2, 4, dtype=torch.long)
-    export(Text(clip), (ids, torch.ones_like(ids)), os.path.join(out, 'onnx', 'text_model.onnx'), ['input_ids', 'attention_mask'], ['text_embeds'],
-           {'input_ids': {0: 'batch', 1: 'sequence'}, 'attention_mask': {0: 'batch', 1: 'sequence'}, 'text_embeds': {0: 'batch'}})
+    if 'clip' in only:
+        out = os.path.join(args.models, 'emoji-clip')
+        write(out, {
+            'config.json': {'_name_or_path': 'loupe/emoji-clip', 'architectures': ['CLIPModel'], 'model_type': 'clip', 'projection_dim': dim,
+                            'logit_scale_init_value': float(clip.logit_scale.item()),
+                            'text_config': {'model_type': 'clip_text_model', 'vocab_size': len(vocab.tokens), 'hidden_size': hidden,
+                                            'projection_dim': dim, 'max_position_embeddings': MAX_TOKENS, 'pad_token_id': 0},
+                            'vision_config': {'model_type': 'clip_vision_model', 'image_size': crop, 'num_channels': 3,
+                                              'hidden_size': clip.image.backbone.channels, 'projection_dim': dim, 'patch_size': 8},
+                            'loupe': dict(family, kind='CNN image tower with attention pooling + bag-of-words text tower',
+                                          # trained on objects filling 50-95 % of the crop: proposals are embedded squared, with context
+                                          region_crop={'context': 0.1, 'square': True})},
+            'preprocessor_config.json': {'image_processor_type': 'CLIPImageProcessor', 'feature_extractor_type': 'CLIPFeatureExtractor',
+                                         'do_resize': True, 'size': {'shortest_edge': crop}, 'resample': 3, 'do_center_crop': True,
+                                         'crop_size': {'height': crop, 'width': crop}, 'do_rescale': True, 'rescale_factor': 1 / 255,
+                                         'do_normalize': True, 'image_mean': list(CLIP_MEAN), 'image_std': list(CLIP_STD), 'do_convert_rgb': True},
+            'tokenizer.json': tokenizer, 'tokenizer_config.json': tok_config, 'training_run.json': clip_run})
+        for stale in ('vision_model.onnx', 'text_model.onnx'):
+            if os.path.exists(os.path.join(out, 'onnx', stale)):
+                os.remove(os.path.join(out, 'onnx', stale))
+        export(Vision(clip), (torch.zeros(2, 3, crop, crop),), os.path.join(out, 'onnx', 'vision_model.onnx'), ['pixel_values'], ['image_embeds'],
+               {'pixel_values': {0: 'batch'}, 'image_embeds': {0: 'batch'}})
+        ids = torch.ones(2, 4, dtype=torch.long)
+        export(Text(clip), (ids, torch.ones_like(ids)), os.path.join(out, 'onnx', 'text_model.onnx'), ['input_ids', 'attention_mask'], ['text_embeds'],
+               {'input_ids': {0: 'batch', 1: 'sequence'}, 'attention_mask': {0: 'batch', 1: 'sequence'}, 'text_embeds': {0: 'batch'}})
 
     # DINO
-    out = os.path.join(args.models, 'emoji-dino')
-    write(out, {
-        'config.json': {'_name_or_path': 'loupe/emoji-dino', 'architectures': ['ViTModel'], 'model_type': 'dino', 'image_size': DINO_SIZE,
-                        'patch_size': DINO_PATCH, 'num_channels': 3, 'num_heads': HEADS, 'num_attention_heads': HEADS, 'num_hidden_layers': 1,
-                        'loupe': dict(family, kind='attention pooling of the emoji-clip image tower (CLS-style learned query per head)')},
-        'preprocessor_config.json': clip_normalize('ViTImageProcessor', DINO_SIZE), 'training_run.json': run})
-    export(Dino(model), (torch.zeros(1, 3, DINO_SIZE, DINO_SIZE),), os.path.join(out, 'onnx', 'model.onnx'), ['pixel_values'], ['attentions'],
-           {'pixel_values': {0: 'batch'}, 'attentions': {0: 'batch'}})
+    if 'dino' in only:
+        out = os.path.join(args.models, 'emoji-dino')
+        write(out, {
+            'config.json': {'_name_or_path': 'loupe/emoji-dino', 'architectures': ['ViTModel'], 'model_type': 'dino', 'image_size': DINO_SIZE,
+                            'patch_size': DINO_PATCH, 'num_channels': 3, 'num_heads': HEADS, 'num_attention_heads': HEADS, 'num_hidden_layers': 1,
+                            'loupe': dict(family, kind='attention pooling of the family backbone (CLS-style learned query per head)',
+                                          temperature=args.dino_temperature)},
+            'preprocessor_config.json': clip_normalize('ViTImageProcessor', DINO_SIZE), 'training_run.json': run})
+        export(Dino(model, args.dino_temperature), (torch.zeros(1, 3, DINO_SIZE, DINO_SIZE),), os.path.join(out, 'onnx', 'model.onnx'), ['pixel_values'], ['attentions'],
+               {'pixel_values': {0: 'batch'}, 'attentions': {0: 'batch'}})
 
     # YOLOX
-    out = os.path.join(args.models, 'emoji-yolox')
-    n = sum((YOLOX_SIZE // s) ** 2 for s in STRIDES)
-    write(out, {
-        'config.json': {'_name_or_path': 'loupe/emoji-yolox', 'architectures': ['YOLOX'], 'model_type': 'yolox', 'num_classes': 1,
-                        'id2label': {'0': 'object'}, 'label2id': {'object': 0}, 'input_size': [YOLOX_SIZE, YOLOX_SIZE], 'strides': list(STRIDES),
-                        'loupe': dict(family, kind='class-agnostic detector head on the emoji-clip backbone', anchors=n)},
-        'preprocessor_config.json': {'image_processor_type': 'YoloxLetterbox', 'size': {'height': YOLOX_SIZE, 'width': YOLOX_SIZE},
-                                     'letterbox': f'top-left, scale = min({YOLOX_SIZE}/H, {YOLOX_SIZE}/W), bilinear', 'pad_value': 114,
-                                     'channel_order': 'BGR', 'do_rescale': False, 'do_normalize': False},
-        'training_run.json': run})
-    export(Yolox(model), (torch.full((1, 3, YOLOX_SIZE, YOLOX_SIZE), 114.0),), os.path.join(out, 'onnx', 'model.onnx'), ['images'], ['output'], None)
+    if 'yolox' in only:
+        out = os.path.join(args.models, 'emoji-yolox')
+        n = sum((YOLOX_SIZE // s) ** 2 for s in STRIDES)
+        write(out, {
+            'config.json': {'_name_or_path': 'loupe/emoji-yolox', 'architectures': ['YOLOX'], 'model_type': 'yolox', 'num_classes': 1,
+                            'id2label': {'0': 'object'}, 'label2id': {'object': 0}, 'input_size': [YOLOX_SIZE, YOLOX_SIZE], 'strides': list(STRIDES),
+                            'loupe': dict(family, kind='class-agnostic detector head on the emoji-clip backbone', anchors=n)},
+            'preprocessor_config.json': {'image_processor_type': 'YoloxLetterbox', 'size': {'height': YOLOX_SIZE, 'width': YOLOX_SIZE},
+                                         'letterbox': f'top-left, scale = min({YOLOX_SIZE}/H, {YOLOX_SIZE}/W), bilinear', 'pad_value': 114,
+                                         'channel_order': 'BGR', 'do_rescale': False, 'do_normalize': False},
+            'training_run.json': run})
+        export(Yolox(model), (torch.full((1, 3, YOLOX_SIZE, YOLOX_SIZE), 114.0),), os.path.join(out, 'onnx', 'model.onnx'), ['images'], ['output'], None)
 
     # OWL-ViT
-    out = os.path.join(args.models, 'emoji-owl')
-    cal_path = os.path.join(args.run, 'owl_calibration.json')
-    cal = json.load(open(cal_path)) if os.path.exists(cal_path) else {'a': 20.0, 'c': 0.3, 'beta': 0.1, 'uncalibrated': True}
-    a = args.owl_a if args.owl_a is not None else cal['a']
-    c = args.owl_c if args.owl_c is not None else cal['c']
-    beta = cal['beta']
-    tokenizer16, tok_config16 = tokenizer_files(vocab, MAX_TOKENS)
-    write(out, {
-        'config.json': {'_name_or_path': 'loupe/emoji-owl', 'architectures': ['OwlViTForObjectDetection'], 'model_type': 'owlvit',
-                        'text_config': {'model_type': 'owlvit_text_model', 'vocab_size': len(vocab.tokens), 'max_position_embeddings': MAX_TOKENS,
-                                        'pad_token_id': 0},
-                        'vision_config': {'model_type': 'owlvit_vision_model', 'image_size': OWL_SIZE, 'patch_size': 16, 'num_channels': 3},
-                        'loupe': dict(family, kind='two-stage: emoji-yolox proposals -> RoIAlign crops -> emoji-clip towers',
-                                      proposals=OWL_PROPOSALS, candidates=OWL_CANDIDATES, logit=f'{a:.4f} * (cosine + {beta:.3f} * log(objectness) - {c:.4f})',
-                                      calibration=cal)},
-        'preprocessor_config.json': clip_normalize('OwlViTImageProcessor', OWL_SIZE),
-        'tokenizer.json': tokenizer16, 'tokenizer_config.json': tok_config16, 'training_run.json': {'detector': run, 'clip': clip_run}})
-    ids = torch.ones(2, MAX_TOKENS, dtype=torch.long)
-    export(Owl(model, clip, crop, a, c, beta), (ids, torch.ones_like(ids), torch.zeros(1, 3, OWL_SIZE, OWL_SIZE)), os.path.join(out, 'onnx', 'model.onnx'),
-           ['input_ids', 'attention_mask', 'pixel_values'], ['logits', 'pred_boxes'],
-           {'input_ids': {0: 'queries', 1: 'sequence'}, 'attention_mask': {0: 'queries', 1: 'sequence'}, 'pixel_values': {0: 'batch'},
-            'logits': {0: 'batch', 2: 'queries'}, 'pred_boxes': {0: 'batch'}})
+    if 'owl' in only:
+        out = os.path.join(args.models, 'emoji-owl')
+        cal_path = os.path.join(args.run, 'owl_calibration.json')
+        cal = json.load(open(cal_path)) if os.path.exists(cal_path) else {'a': 20.0, 'c': 0.3, 'beta': 0.1, 'uncalibrated': True}
+        a = args.owl_a if args.owl_a is not None else cal['a']
+        c = args.owl_c if args.owl_c is not None else cal['c']
+        beta = cal['beta']
+        tokenizer16, tok_config16 = tokenizer_files(vocab, MAX_TOKENS)
+        write(out, {
+            'config.json': {'_name_or_path': 'loupe/emoji-owl', 'architectures': ['OwlViTForObjectDetection'], 'model_type': 'owlvit',
+                            'text_config': {'model_type': 'owlvit_text_model', 'vocab_size': len(vocab.tokens), 'max_position_embeddings': MAX_TOKENS,
+                                            'pad_token_id': 0},
+                            'vision_config': {'model_type': 'owlvit_vision_model', 'image_size': OWL_SIZE, 'patch_size': 16, 'num_channels': 3},
+                            'loupe': dict(family, kind='two-stage: emoji-yolox proposals -> RoIAlign crops -> emoji-clip towers',
+                                          proposals=OWL_PROPOSALS, candidates=OWL_CANDIDATES, logit=f'{a:.4f} * (cosine + {beta:.3f} * log(objectness) - {c:.4f})',
+                                          calibration=cal)},
+            'preprocessor_config.json': clip_normalize('OwlViTImageProcessor', OWL_SIZE),
+            'tokenizer.json': tokenizer16, 'tokenizer_config.json': tok_config16, 'training_run.json': {'detector': run, 'clip': clip_run}})
+        ids = torch.ones(2, MAX_TOKENS, dtype=torch.long)
+        export(Owl(model, clip, crop, a, c, beta), (ids, torch.ones_like(ids), torch.zeros(1, 3, OWL_SIZE, OWL_SIZE)), os.path.join(out, 'onnx', 'model.onnx'),
+               ['input_ids', 'attention_mask', 'pixel_values'], ['logits', 'pred_boxes'],
+               {'input_ids': {0: 'queries', 1: 'sequence'}, 'attention_mask': {0: 'queries', 1: 'sequence'}, 'pixel_values': {0: 'batch'},
+                'logits': {0: 'batch', 2: 'queries'}, 'pred_boxes': {0: 'batch'}})
     print('wrote emoji-clip, emoji-dino, emoji-yolox, emoji-owl under', args.models)
 
 

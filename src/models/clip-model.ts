@@ -5,7 +5,8 @@ import { join, relative } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { invalidArgument } from '../domain/errors.js';
 import { checkSessionIo, declaredShape, MODEL_CONTRACTS, modelInvalid } from './contract.js';
-import { isObject, loadModelFolder, positiveInt, type ModelFolder } from './folder.js';
+import { EXACT_CROP, type RegionCrop } from '../localize/crop.js';
+import { isObject, loadModelFolder, positiveInt, type JsonObject, type ModelFolder } from './folder.js';
 import { stderrLogger, type ModelLogger } from './log.js';
 import { derivePreprocessing, type ImagePreprocessing } from './preprocessing.js';
 import { checkSessionOptions, createSession, type ExecutionProvider } from './session.js';
@@ -66,6 +67,18 @@ async function contentHash(dir: string, files: string[]): Promise<string> {
   return outer.digest('hex').slice(0, 12);
 }
 
+/** config.json `loupe.region_crop: { context: 0..1, square: boolean }` (ours); absent = exact boxes. */
+function regionCropOf(dir: string, config: JsonObject): RegionCrop {
+  const ext = isObject(config.loupe) ? config.loupe.region_crop : undefined;
+  if (ext === undefined) return EXACT_CROP;
+  if (!isObject(ext)) throw modelInvalid(dir, 'config.json loupe.region_crop must be an object { context, square }');
+  const context = ext.context ?? 0;
+  const square = ext.square ?? false;
+  if (typeof context !== 'number' || !(context >= 0 && context <= 1)) throw modelInvalid(dir, `config.json loupe.region_crop.context must be a number from 0 to 1, not ${JSON.stringify(context)}`);
+  if (typeof square !== 'boolean') throw modelInvalid(dir, `config.json loupe.region_crop.square must be a boolean, not ${JSON.stringify(square)}`);
+  return { context, square };
+}
+
 export class ClipModel {
   private released = false;
   private readonly stats: InferenceStats = { runs: 0, totalMs: 0 };
@@ -85,6 +98,8 @@ export class ClipModel {
     private readonly vision: ort.InferenceSession,
     private readonly text: ort.InferenceSession,
     private readonly textTakesMask: boolean,
+    /** How region crops are cut for this model (config.json `loupe.region_crop`; exact boxes when absent). */
+    readonly regionCrop: RegionCrop = EXACT_CROP,
   ) {}
 
   /** Longest token sequence a text is truncated to. */
@@ -140,7 +155,8 @@ export class ClipModel {
         throw modelInvalid(folder.dir, `tokenizer.json produces id ${tokenizer.maxId} but text_config.vocab_size is ${vocabSize}`);
       }
       const textTakesMask = text.session.inputNames.includes('attention_mask');
-      return new ClipModel(id, folder.name, folder.dir, dimension, preprocessing, text.provider, maxBatchSize, tokenizer, vision.session, text.session, textTakesMask);
+      const regionCrop = regionCropOf(folder.dir, config);
+      return new ClipModel(id, folder.name, folder.dir, dimension, preprocessing, text.provider, maxBatchSize, tokenizer, vision.session, text.session, textTakesMask, regionCrop);
     } catch (e) {
       await Promise.all([vision.session.release(), text.session.release()]);
       throw e;

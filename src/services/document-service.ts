@@ -8,6 +8,7 @@ import { FIELD_NAME, type IndexRecord } from '../domain/index-settings.js';
 import type { MediaInfo } from '../domain/search.js';
 import type { DecodedImage, DocumentFields, FieldValue } from '../domain/types.js';
 import type { RegionProposer } from '../localize/proposers.js';
+import { EXACT_CROP, regionCropBox } from '../localize/crop.js';
 import { preprocessBatch } from '../native/preprocess.js';
 import type { DocumentRepository, NewChunk, StoredDocument, ChunkInfo } from '../repositories/document-repository.js';
 import { decodeImage } from '../repositories/image-decoder.js';
@@ -212,11 +213,21 @@ export class DocumentService {
     return { replaced, chunks: chunks.length };
   }
 
-  /** Chunk 0 is the whole image; boxes are in original pixels and crops are cut from the original image. */
+  /**
+   * Chunk 0 is the whole image; boxes are in original pixels and crops are cut from the original image. Detector
+   * proposals are embedded from the model's region crop (context, squared; see localize/crop.ts); the chunk keeps the
+   * proposal box.
+   */
   private async embedRegions(record: IndexRecord, model: EmbeddingModel, field: string, image: DecodedImage): Promise<NewChunk[]> {
-    const boxes = await this.inferLimit(() => this.proposer.propose(record.settings.regionMethod, image));
+    const method = record.settings.regionMethod;
+    const boxes = await this.inferLimit(() => this.proposer.propose(method, image));
+    const detector = method.kind === 'yolox' || method.kind === 'dino-v1' || method.kind === 'dino-v2';
+    const crop = detector ? (model.regionCrop ?? EXACT_CROP) : EXACT_CROP;
     const flat = new Float32Array(boxes.length * 4);
-    boxes.forEach((b, i) => flat.set([b.x1, b.y1, b.x2, b.y2], i * 4));
+    boxes.forEach((b, i) => {
+      const c = i === 0 ? b : regionCropBox(b, crop, image.width, image.height);
+      flat.set([c.x1, c.y1, c.x2, c.y2], i * 4);
+    });
     const vectors = await this.inferLimit(async () => {
       const pixels = await preprocessBatch(image, flat, model.preprocessing);
       return model.embedImages(pixels, boxes.length);

@@ -1,4 +1,5 @@
 // What the services need from the model layer, stated as interfaces (the composition root wires real models).
+import type { RegionCrop } from '../localize/crop.js';
 import type { DetectorRegionMethod } from '../domain/types.js';
 import type { DinoModel, OwlModel, YoloxModel } from '../models/detectors.js';
 import type { PreprocessOptions } from '../native/preprocess.js';
@@ -8,6 +9,8 @@ export interface EmbeddingModel {
   readonly id: string;
   readonly dimension: number;
   readonly preprocessing: PreprocessOptions;
+  /** How detector proposals are cut for embedding (context, square); exact boxes when absent. */
+  readonly regionCrop?: RegionCrop;
   /** [N,3,S,S] normalised pixels → N×D L2-normalised embeddings. */
   embedImages(pixels: Float32Array, n: number): Promise<Float32Array>;
   /** N texts → N×D L2-normalised embeddings (all-zero for a text with no known words). */

@@ -73,7 +73,7 @@ export type RegionMethodInput = {
   maxProposals?: number | null | undefined;
   /** none | simple | overlap | yolox (alias marqo-yolo) | dino-v1 | dino-v2 */
   method: string;
-  /** smallest proposal as a fraction of the image area (default 0.0625 = 60×60 at 240 px) */
+  /** smallest proposal as a fraction of the image area (default 0.01 = 24×24 at 240 px; Marqo used 0.0625 = 60×60 at 240 px) */
   minArea?: number | null | undefined;
   /** proposal model folder for yolox / dino-* (default: the server default) */
   model?: string | null | undefined;
