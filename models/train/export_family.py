@@ -2,7 +2,7 @@
   models/emoji-clip   CLIP:   vision_model.onnx (pixel_values [B,3,48,48] -> image_embeds), text_model.onnx
   models/emoji-dino   DINO:   model.onnx (pixel_values [B,3,224,224] -> attentions [B,4,28*28])
   models/emoji-yolox  YOLOX:  model.onnx (images [1,3,320,320] BGR 0..255 letterboxed -> output [1,2100,6])
-  models/emoji-owl    OWL-ViT: model.onnx (input_ids, attention_mask [Q,L], pixel_values [B,3,256,256] -> logits [B,16,Q],
+  models/emoji-owl    OWL-ViT: model.onnx (input_ids, attention_mask [Q,L], pixel_values [B,3,320,320] -> logits [B,16,Q],
                       pred_boxes [B,16,4]): the detector's 16 best proposals after fast NMS, cut out of the input with
                       RoIAlign, embedded by the image tower and scored against the text tower's query embeddings.
 
@@ -22,6 +22,7 @@ from nets import CROP, HEADS, STRIDES, Family, decode, grid_outputs
 DINO_SIZE, DINO_PATCH = 224, 8
 YOLOX_SIZE = 320
 OWL_SIZE, OWL_PROPOSALS, OWL_CANDIDATES = 256, 16, 64
+OWL_CROP_CONTEXT = 0.1  # as emoji-clip's region_crop: square crops with 10 % context, so objects are not squashed
 OPSET = 16
 
 
@@ -103,7 +104,12 @@ class Owl(torch.nn.Module):
         props = torch.gather(cand, 1, idx2.unsqueeze(-1).expand(-1, -1, 4))
         pobj = torch.gather(score, 1, idx2)
         batch_idx = torch.arange(b, dtype=props.dtype).view(b, 1, 1).expand(b, OWL_PROPOSALS, 1)
-        rois = torch.cat([batch_idx, props], -1).reshape(-1, 5)
+        # Square crop around each proposal with context (the crops the CLIP towers were trained on), shifted inside.
+        side = torch.maximum(props[..., 2] - props[..., 0], props[..., 3] - props[..., 1]).unsqueeze(-1) * (1 + 2 * OWL_CROP_CONTEXT)
+        side = side.clamp(max=OWL_SIZE)
+        centre = (props[..., :2] + props[..., 2:]) / 2
+        lo = torch.minimum(torch.clamp(centre - side / 2, min=0.0), OWL_SIZE - side)
+        rois = torch.cat([batch_idx, lo, lo + side], -1).reshape(-1, 5)
         crops = roi_align(pixel_values, rois, output_size=self.crop, spatial_scale=1.0, sampling_ratio=2, aligned=True)
         ie = F.normalize(self.clip.image(crops), dim=-1).view(b, OWL_PROPOSALS, -1)
         te = F.normalize(self.clip.text(input_ids, attention_mask), dim=-1)
