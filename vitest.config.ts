@@ -8,6 +8,9 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // Most suites are written for the hand-weighted colour models (queries like "red"): they pin them here. The
+    // shipped emoji defaults have their own tests (test/core/emoji-defaults.test.ts, test/models/emoji-models.test.ts).
+    env: { LOUPE_DEFAULT_MODEL: 'color-clip', LOUPE_DEFAULT_YOLOX_MODEL: 'color-yolox', LOUPE_DEFAULT_DINO_MODEL: 'color-dino', LOUPE_DEFAULT_RERANK_MODEL: 'color-owl' },
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],

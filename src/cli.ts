@@ -143,16 +143,20 @@ program
   .requiredOption('--index <name>', 'index name')
   .option('--limit <n>', 'number of hits', (v) => Number(v), 10)
   .addOption(new Option('--method <method>', 'search method').choices(['tensor', 'lexical', 'hybrid']).default('tensor'))
+  .option('--fields <names>', 'search only these fields (comma-separated searchableAttributes), e.g. image')
   .option('--rerank', 'rerank the hits with the OWL-ViT-contract detector conditioned on the query (box on the match)')
   .option('--rerank-depth <n>', 'how many first-stage hits to rerank (default: --limit)', (v) => Number(v))
   .option('--rerank-model <name>', 'reranker model folder (default: the server default)')
   .option('--json', 'print {"hits":[{"id","score","highlights":[{"field","box"}]}]}')
   .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
-  .action(async (query: string, opts: { index: string; limit: number; method: string; json?: boolean; url: string; rerank?: boolean; rerankDepth?: number; rerankModel?: string }) => {
+  .action(async (query: string, opts: { index: string; limit: number; method: string; json?: boolean; url: string; fields?: string; rerank?: boolean; rerankDepth?: number; rerankModel?: string }) => {
     const rerank = opts.rerank || opts.rerankDepth !== undefined || opts.rerankModel !== undefined ? { depth: opts.rerankDepth, model: opts.rerankModel } : undefined;
     const res = await ops.execute(client(opts), ops.SearchDocument, {
       index: opts.index,
-      input: { q: query, limit: opts.limit, method: opts.method.toUpperCase() as ops.SearchMethod, rerank },
+      input: {
+        q: query, limit: opts.limit, method: opts.method.toUpperCase() as ops.SearchMethod, rerank,
+        ...(opts.fields ? { searchableAttributes: opts.fields.split(',').map((f) => f.trim()).filter(Boolean) } : {}),
+      },
     });
     if (res.search.__typename === 'LoupeError') fail(`${res.search.code}: ${res.search.message}`);
     const hits = res.search.hits;

@@ -24,7 +24,7 @@ mutation AddDocuments {
 # 3. Search: every hit says where it matched. \`rerank\` runs the OWL-ViT-contract detector conditioned on the
 #    query over the first hits: \`score\` becomes its best box's score, \`retrievalScore\` keeps the first-stage one.
 query Search {
-  search(index: "photos", input: { q: "red", limit: 5, rerank: { depth: 5 } }) {
+  search(index: "photos", input: { q: "duck", limit: 5, rerank: { depth: 5 } }) {
     __typename
     ... on SearchResponse {
       processingTimeMs

@@ -47,7 +47,7 @@ export async function renderSearch(main: HTMLElement, params: URLSearchParams): 
   const results = h('ul', { id: 'hits', class: 'grid', 'aria-label': 'Hits' });
   const dialog = h('dialog', { id: 'hit-dialog', class: 'hit-dialog' });
   const indexSelect = h('select', { id: 'index', name: 'index' }, ...indexes.map((i) => h('option', { value: i.name, selected: i.name === state.index }, `${i.name} (${i.documentCount})`)));
-  const q = h('input', { id: 'q', name: 'q', type: 'search', value: state.q, autocomplete: 'off', placeholder: 'e.g. red', 'aria-describedby': 'q-help' });
+  const q = h('input', { id: 'q', name: 'q', type: 'search', value: state.q, autocomplete: 'off', placeholder: 'e.g. duck', 'aria-describedby': 'q-help' });
   const methodSelect = h('select', { id: 'method', name: 'method' }, ...METHODS.map(([v, label]) => h('option', { value: v }, label)));
   const scope = h('select', { id: 'scope', name: 'scope' }, h('option', { value: 'images' }, 'Images'), h('option', { value: 'all' }, 'All fields'));
   const rerank = h('input', { id: 'rerank', name: 'rerank', type: 'checkbox' });
