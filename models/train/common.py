@@ -1,5 +1,5 @@
-"""Shared pieces of Loupe's model training: class list and tokenizer, the scene renderer (pure torch, CPU or GPU),
-and the CLIP-contract dual encoder. Artwork never leaves .cache/ (see README.md)."""
+"""Shared pieces of Loupe's model training: class list and tokenizer, backgrounds and the single-object renderer
+(pure torch, CPU or GPU); the networks are in nets.py. Artwork never leaves .cache/ (see README.md)."""
 import json
 import math
 import os
@@ -7,7 +7,6 @@ import re
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -155,49 +154,3 @@ def normalize(img):
     mean = torch.tensor(CLIP_MEAN, device=img.device).view(1, 3, 1, 1)
     std = torch.tensor(CLIP_STD, device=img.device).view(1, 3, 1, 1)
     return (img - mean) / std
-
-
-# ---------------------------------------------------------------- the CLIP-contract dual encoder
-
-def block(cin, cout, stride):
-    return nn.Sequential(
-        nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
-        nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
-    )
-
-
-class ImageTower(nn.Module):
-    """64x64 -> D: a small VGG-style CNN with global average pooling."""
-
-    def __init__(self, dim=256, width=(24, 48, 96, 192, 320)):
-        super().__init__()
-        w = width
-        self.features = nn.Sequential(block(3, w[0], 1), block(w[0], w[1], 2), block(w[1], w[2], 2), block(w[2], w[3], 2), block(w[3], w[4], 2))
-        self.proj = nn.Linear(w[4], dim)
-
-    def forward(self, pixel_values):
-        x = self.features(pixel_values)
-        return self.proj(x.mean(dim=(2, 3)))
-
-
-class TextTower(nn.Module):
-    """Token embeddings, masked mean, an MLP -> D."""
-
-    def __init__(self, vocab_size, dim=256, hidden=384):
-        super().__init__()
-        self.embed = nn.Embedding(vocab_size, hidden)
-        self.mlp = nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, dim))
-
-    def forward(self, input_ids, attention_mask):
-        m = attention_mask.to(torch.float32).unsqueeze(-1)
-        e = self.embed(input_ids) * m
-        pooled = e.sum(1) / m.sum(1).clamp(min=1.0)
-        return self.mlp(pooled)
-
-
-class DualEncoder(nn.Module):
-    def __init__(self, vocab_size, dim=256):
-        super().__init__()
-        self.image = ImageTower(dim)
-        self.text = TextTower(vocab_size, dim)
-        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))

@@ -2,19 +2,13 @@
 // emoji-owl) through the real service on the demo collection's emoji scenes (src/demo/emoji-scenes.ts): typed queries
 // find the scene showing the thing, with a highlight box on it; reranking moves the box onto the queried object.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Box } from '../../src/domain/types.js';
 import { renderEmojiScene, type EmojiScene } from '../../src/demo/emoji-scenes.js';
 import { createTestLoupe, type TestLoupe } from '../helpers/loupe.js';
+import { iou } from '../helpers/images.js';
 
 const EMOJI_DEFAULTS = { defaultModel: 'emoji-clip', defaultYoloxModel: 'emoji-yolox', defaultDinoModel: 'emoji-dino', defaultRerankModel: 'emoji-owl' };
 const SEEDS = Array.from({ length: 24 }, (_, i) => 1001 + i);
 
-function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
-  const iy = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
-  const inter = ix * iy;
-  return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
-}
 
 describe('default emoji models through the service', () => {
   let t: TestLoupe;

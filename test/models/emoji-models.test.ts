@@ -13,6 +13,7 @@ import { RegionProposer } from '../../src/localize/proposers.js';
 import { loadClipModel, type ClipModel } from '../../src/models/clip-model.js';
 import { DinoModel, OwlModel, YoloxModel } from '../../src/models/detectors.js';
 import { preprocessBatch } from '../../src/native/preprocess.js';
+import { iou } from '../helpers/images.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const MODELS = resolve(HERE, '../../models');
@@ -21,13 +22,6 @@ const FIX = join(HERE, 'fixtures/emoji-eval');
 interface Crops { tile: number; columns: number; crops: { style: string; class: number; name: string }[] }
 interface Scene { file: string; width: number; height: number; objects: { name: string; box: [number, number, number, number] }[]; absent: { name: string } }
 
-function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
-  const iy = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
-  const inter = ix * iy;
-  const union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
-  return union > 0 ? inter / union : 0;
-}
 const toBox = (b: number[]): Box => ({ x1: b[0]!, y1: b[1]!, x2: b[2]!, y2: b[3]! });
 
 async function decode(file: string): Promise<DecodedImage> {
