@@ -22,6 +22,7 @@ from nets import CROP, HEADS, STRIDES, Family, decode, grid_outputs
 DINO_SIZE, DINO_PATCH = 224, 8
 YOLOX_SIZE = 320
 OWL_SIZE, OWL_PROPOSALS, OWL_CANDIDATES = 256, 16, 64
+OWL_DET_SIZE = 256  # the detector runs on the input resized to this side; crops come from the full input
 OWL_CROP_CONTEXT = 0.1  # as emoji-clip's region_crop: square crops with 10 % context, so objects are not squashed
 OPSET = 16
 
@@ -92,9 +93,10 @@ class Owl(torch.nn.Module):
     def parts(self, input_ids, attention_mask, pixel_values):
         """-> cosines [B,K,Q], proposal objectness [B,K], proposals [B,K,4] (x1,y1,x2,y2 input pixels)."""
         b = pixel_values.shape[0]
-        raw, grid = grid_outputs(self.m.det(self.m.image.backbone(pixel_values)))
+        small = pixel_values if OWL_DET_SIZE == OWL_SIZE else F.interpolate(pixel_values, size=(OWL_DET_SIZE, OWL_DET_SIZE), mode='bilinear', align_corners=False, antialias=False)
+        raw, grid = grid_outputs(self.m.det(self.m.image.backbone(small)))
         obj, boxes = decode(raw, grid)
-        boxes = boxes.clamp(0, OWL_SIZE)
+        boxes = (boxes * (OWL_SIZE / OWL_DET_SIZE)).clamp(0, OWL_SIZE)
         score, idx = obj.topk(OWL_CANDIDATES, dim=1)
         cand = torch.gather(boxes, 1, idx.unsqueeze(-1).expand(-1, -1, 4))
         # Fast NMS: a candidate is dropped if a better one overlaps it by more than nms_iou.
