@@ -70,21 +70,23 @@ def load_sprites(style, device, data=CACHE, with_present=False):
 
 # ---------------------------------------------------------------- rendering (batched, on the training device)
 
-def backgrounds(b, g, white_p=0.2):
-    """b random backgrounds [b,3,IMAGE,IMAGE]: plain (white with probability white_p), gradients, noise, textures."""
+def backgrounds(b, g, white_p=0.2, side=None):
+    """b random backgrounds [b,3,side,side] (default IMAGE): plain (white with probability white_p), gradients, noise,
+    textures."""
+    size = side or IMAGE
     dev = g.device if isinstance(g, torch.Generator) else 'cpu'
     r = lambda *s: torch.rand(*s, generator=g, device=dev)
     kind = (r(b) * 4).long()
     c1, c2 = r(b, 3, 1, 1), r(b, 3, 1, 1)
-    ys = torch.linspace(0, 1, IMAGE, device=dev).view(1, 1, IMAGE, 1)
-    xs = torch.linspace(0, 1, IMAGE, device=dev).view(1, 1, 1, IMAGE)
+    ys = torch.linspace(0, 1, size, device=dev).view(1, 1, size, 1)
+    xs = torch.linspace(0, 1, size, device=dev).view(1, 1, 1, size)
     ang = r(b, 1, 1, 1) * 2 * math.pi
     t = (xs * torch.cos(ang) + ys * torch.sin(ang))
     t = (t - t.amin(dim=(2, 3), keepdim=True)) / (t.amax(dim=(2, 3), keepdim=True) - t.amin(dim=(2, 3), keepdim=True) + 1e-6)
-    plain = c1.expand(b, 3, IMAGE, IMAGE)
+    plain = c1.expand(b, 3, size, size)
     grad = c1 * (1 - t) + c2 * t
-    low = F.interpolate(r(b, 3, 8, 8), size=IMAGE, mode='bilinear', align_corners=False)
-    noise = (low * 0.7 + r(b, 3, IMAGE, IMAGE) * 0.3) * (0.5 + c1)
+    low = F.interpolate(r(b, 3, 8, 8), size=size, mode='bilinear', align_corners=False)
+    noise = (low * 0.7 + r(b, 3, size, size) * 0.3) * (0.5 + c1)
     freq = 4 + r(b, 1, 1, 1) * 20
     stripes = 0.5 + 0.5 * torch.sin(2 * math.pi * freq * t)
     checker = ((xs * freq).floor() + (ys * freq).floor()) % 2

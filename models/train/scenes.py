@@ -24,23 +24,13 @@ def _place(sprites, side, scale_x, scale_y, cx, cy, angle):
     return F.grid_sample(pm, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
 
 
-def _bg(b, side, g, white_p):
-    import common
-    old = common.IMAGE
-    common.IMAGE = side
-    try:
-        return backgrounds(b, g, white_p)
-    finally:
-        common.IMAGE = old
-
-
 def render_scenes(pick, b, side, g, max_objects=5, scale=(0.08, 0.7), white_p=0.2, letterbox_p=0.5, min_objects=1, fixed_band=None):
     """b scenes; pick(n) -> sprites [n,4,S,S] and class ids [n]. Returns (img [b,3,side,side] 0..1, objects: list per image of
     (class id, [x1,y1,x2,y2] in pixels), coverage [b,side,side] (max alpha of any object))."""
     dev = g.device
     r = lambda *s: torch.rand(*s, generator=g, device=dev)
     n_obj = torch.randint(min_objects, max_objects + 1, (b,), generator=g, device=dev)
-    img = _bg(b, side, g, white_p)
+    img = backgrounds(b, g, white_p, side)
     # Letterbox band: bottom or right strip of grey 114 (as YOLOX letterboxing pads), objects stay out of it.
     band = torch.where(r(b) < letterbox_p, r(b) * 0.35, torch.zeros(b, device=dev))
     band_right = r(b) < 0.5
