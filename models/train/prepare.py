@@ -12,7 +12,7 @@ import tarfile
 import numpy as np
 from PIL import Image
 
-from common import CACHE, EXTRA_STYLES, HELDOUT_STYLES, ROOT, SPRITE, TRAIN_STYLES, captions, words
+from common import CACHE, EXTRA_STYLES, HELDOUT_STYLES, ROOT, SPRITE, captions, words
 
 VERSION = '16.0.0'
 EMOJI = os.path.join(ROOT, '.cache', 'emoji')

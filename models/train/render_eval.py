@@ -11,7 +11,7 @@ import random
 import numpy as np
 import torch
 
-from common import CACHE, HELDOUT_STYLES, ROOT, TRAIN_STYLES, load_classes, load_sprites, render_single
+from common import HELDOUT_STYLES, ROOT, load_classes, load_sprites, render_single
 
 EVAL = os.path.join(ROOT, '.cache', 'eval')
 SEED = 4321

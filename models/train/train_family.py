@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from common import CACHE, TRAIN_STYLES, Vocab, load_classes, load_sprites, normalize
-from nets import CROP, HEAD_THRESHOLDS, STRIDES, Family, grid_outputs
+from nets import CROP, HEAD_THRESHOLDS, Family, grid_outputs
 from scenes import render_scenes
 
 SCENE = 192
