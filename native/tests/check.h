@@ -23,6 +23,8 @@ inline int& Failures() {
 
 #define CHECK_NEAR(a, b, tol) CHECK(std::fabs(static_cast<double>(a) - static_cast<double>(b)) <= (tol))
 
+// True when f throws an E. Any other exception makes it false, so CHECK(Throws<E>(...)) fails loudly on the wrong
+// exception type instead of letting it escape the test binary: the catch-all reports, it does not hide.
 template <typename E>
 bool Throws(const std::function<void()>& f) {
   try {
