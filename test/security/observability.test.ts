@@ -44,7 +44,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => images.listen(0, '127.0.0.1', () => r()));
   imageBase = `http://127.0.0.1:${(images.address() as AddressInfo).port}`;
-  t = await createTestLoupe({ port: 0 });
+  // The slow image is held until the test releases it: no download timeout may fire first on a loaded machine.
+  t = await createTestLoupe({ port: 0, fetchTotalTimeoutMs: 60_000 });
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const s = String(chunk);
     if (s.startsWith('{')) for (const l of s.split('\n').filter(Boolean)) logLines.push(JSON.parse(l));
