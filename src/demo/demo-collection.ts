@@ -13,7 +13,6 @@ interface DemoDoc {
   id: string;
   caption: string;
   objects: number;
-  names: string[];
   png: Buffer;
 }
 
@@ -24,10 +23,10 @@ export async function ensureDemoCollection(loupe: Loupe, log: Logger, size = DEM
   const render = async (seed: number): Promise<DemoDoc> => {
     if (colour) {
       const s = await renderScene(seed);
-      return { id: s.id, caption: s.caption, objects: s.objects.length, names: s.objects.map((o) => `${o.colour} ${o.shape}`), png: s.png };
+      return { id: s.id, caption: s.caption, objects: s.objects.length, png: s.png };
     }
     const s = await renderEmojiScene(seed);
-    return { id: s.id, caption: s.caption, objects: s.objects.length, names: s.objects.map((o) => o.name), png: s.png };
+    return { id: s.id, caption: s.caption, objects: s.objects.length, png: s.png };
   };
   const regionMethod = colour ? 'simple?hn=3&wn=3' : 'yolox';
   log.info('indexing the demo collection', { index: DEMO_INDEX, scenes: size, regionMethod, kind: colour ? 'colour shapes' : 'emoji' });

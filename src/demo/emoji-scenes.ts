@@ -50,8 +50,19 @@ export async function emojiNames(): Promise<string[]> {
   return [...new Set(meta.tiles.map((t) => t.name))];
 }
 
-/** One tile as a PNG plus the box of its opaque pixels within the tile. */
-async function tile(i: number): Promise<{ png: Buffer; opaque: Box; side: number }> {
+const tiles = new Map<number, Promise<{ png: Buffer; opaque: Box; side: number }>>();
+
+/** One tile as a PNG plus the box of its opaque pixels within the tile (cut out once per tile). */
+function tile(i: number): Promise<{ png: Buffer; opaque: Box; side: number }> {
+  let t = tiles.get(i);
+  if (!t) {
+    t = cutTile(i);
+    tiles.set(i, t);
+  }
+  return t;
+}
+
+async function cutTile(i: number): Promise<{ png: Buffer; opaque: Box; side: number }> {
   const { meta, rgba, width } = await loadAtlas();
   const s = meta.tile;
   const x0 = (i % meta.columns) * s;

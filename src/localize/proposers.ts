@@ -7,6 +7,7 @@ import { decodeYolox } from '../native/decode.js';
 import { nms } from '../native/nms.js';
 import { letterbox, preprocessBatch } from '../native/preprocess.js';
 import { proposeGridRegions } from './grid.js';
+import { isDetectorMethod } from './region-method.js';
 
 export interface ProposalModels {
   yolox(name: string): Promise<YoloxModel>;
@@ -48,7 +49,7 @@ export class RegionProposer {
   constructor(private readonly models: ProposalModels) {}
 
   async propose(method: RegionMethod, image: DecodedImage): Promise<Box[]> {
-    if (method.kind === 'none' || method.kind === 'simple' || method.kind === 'overlap') return proposeGridRegions(method, image.width, image.height);
+    if (!isDetectorMethod(method)) return proposeGridRegions(method, image.width, image.height);
     const whole: Box = { x1: 0, y1: 0, x2: image.width, y2: image.height };
     const detections = method.kind === 'yolox' ? await this.yolox(method, image) : await this.dino(method, image);
     return [whole, ...(await selectProposals(detections.boxes, detections.scores, method, image.width, image.height))];

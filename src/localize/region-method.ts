@@ -17,12 +17,16 @@ export interface RegionMethodFields {
 
 /**
  * Marqo's settings: at most 10 proposals, NMS IoU 0.6, aspect < 4 — and boxes of at least 60×60 px at 240 px scale
- * (MARQO_MIN_AREA, 6.25 % of the image). Loupe's default minimum is 24×24 px at 240 px scale (1 %): Marqo's drops
- * every object narrower than about a quarter of the image, which on multi-object photos is most of them (measured in
+ * (6.25 % of the image). Loupe's default minimum is 24×24 px at 240 px scale (1 %): Marqo's drops every object
+ * narrower than about a quarter of the image, which on multi-object photos is most of them (measured in
  * bench/localization: README); `minArea=0.0625` restores Marqo's behaviour.
  */
-export const MARQO_MIN_AREA = (60 * 60) / (240 * 240);
 export const DETECTOR_DEFAULTS = { maxProposals: 10, nmsIou: 0.6, minArea: (24 * 24) / (240 * 240), maxAspect: 4 } as const;
+
+/** Model-proposed regions (yolox, dino-v1, dino-v2), as opposed to the grids. */
+export function isDetectorMethod(method: RegionMethod): method is DetectorRegionMethod {
+  return method.kind === 'yolox' || method.kind === 'dino-v1' || method.kind === 'dino-v2';
+}
 
 const DETECTORS: Record<string, DetectorRegionMethod['kind']> = { yolox: 'yolox', 'marqo-yolo': 'yolox', 'dino-v1': 'dino-v1', 'dino-v2': 'dino-v2' };
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;

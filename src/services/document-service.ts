@@ -9,6 +9,7 @@ import type { MediaInfo } from '../domain/search.js';
 import type { DecodedImage, DocumentFields, FieldValue } from '../domain/types.js';
 import type { RegionProposer } from '../localize/proposers.js';
 import { EXACT_CROP, regionCropBox } from '../localize/crop.js';
+import { isDetectorMethod } from '../localize/region-method.js';
 import { preprocessBatch } from '../native/preprocess.js';
 import type { DocumentRepository, NewChunk, StoredDocument, ChunkInfo } from '../repositories/document-repository.js';
 import { decodeImage } from '../repositories/image-decoder.js';
@@ -221,8 +222,7 @@ export class DocumentService {
   private async embedRegions(record: IndexRecord, model: EmbeddingModel, field: string, image: DecodedImage): Promise<NewChunk[]> {
     const method = record.settings.regionMethod;
     const boxes = await this.inferLimit(() => this.proposer.propose(method, image));
-    const detector = method.kind === 'yolox' || method.kind === 'dino-v1' || method.kind === 'dino-v2';
-    const crop = detector ? (model.regionCrop ?? EXACT_CROP) : EXACT_CROP;
+    const crop = isDetectorMethod(method) ? (model.regionCrop ?? EXACT_CROP) : EXACT_CROP;
     const flat = new Float32Array(boxes.length * 4);
     boxes.forEach((b, i) => {
       const c = i === 0 ? b : regionCropBox(b, crop, image.width, image.height);
