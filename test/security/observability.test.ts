@@ -12,7 +12,17 @@ let t: TestLoupe;
 let server: RunningServer;
 let images: Server;
 let imageBase: string;
-let releaseSlow: () => void = () => undefined;
+// The slow image is held until released. Release may come before or after the request arrives.
+let slowReleased = false;
+let respondSlow: (() => void) | null = null;
+let slowArrived!: () => void;
+const slowRequested = new Promise<void>((r) => {
+  slowArrived = r;
+});
+function releaseSlow() {
+  slowReleased = true;
+  respondSlow?.();
+}
 const logLines: Record<string, unknown>[] = [];
 const realWrite = process.stderr.write.bind(process.stderr);
 
@@ -35,9 +45,11 @@ beforeAll(async () => {
   const png = await sceneImage(120, 90, [255, 255, 255], [{ x1: 0, y1: 0, x2: 60, y2: 45, colour: [220, 30, 30] }]);
   images = createServer((req, res) => {
     if (req.url === '/slow.png') {
-      releaseSlow = () => {
+      respondSlow = () => {
         if (!res.headersSent) res.writeHead(200, { 'content-type': 'image/png' }).end(png);
       };
+      slowArrived();
+      if (slowReleased) respondSlow();
       return;
     }
     res.writeHead(200, { 'content-type': 'image/png' }).end(req.url === '/bad.png' ? Buffer.from('nope') : png);
@@ -74,6 +86,7 @@ describe('metrics and logs', () => {
       ],
     });
     // While the slow image is being fetched, one document is still in the queue.
+    await slowRequested;
     let depth = 0;
     for (let i = 0; i < 100 && depth === 0; i++) {
       await new Promise((r) => setTimeout(r, 50));
