@@ -116,6 +116,24 @@ const byId = new Map(scenes.map((s) => [s.id, s]));
 const rnd = mulberry32(7);
 const queries = scenes.map((s) => ({ target: s, label: s.objects[Math.floor(rnd() * s.objects.length)]!.label }));
 
+// Absent-object queries: names of seen emoji classes that no scene shows. After reranking with the model's calibrated
+// minScore (config.json loupe.min_score) the top hit should be dropped for them and kept for the queries above.
+const present = new Set(scenes.flatMap((s) => s.objects.map((o) => o.label)));
+const classesFile = join(ROOT, '.cache/train/classes.json');
+const absentQueries: string[] = [];
+if (sourceName === 'emoji' && existsSync(classesFile)) {
+  const classes = (JSON.parse(readFileSync(classesFile, 'utf8')) as { classes: { captions: string[]; split: string }[] }).classes;
+  const pick = mulberry32(11);
+  const pool = classes.filter((c) => c.split === 'train' && !present.has(c.captions[0]!)).map((c) => c.captions[0]!);
+  while (absentQueries.length < Math.min(queries.length, pool.length)) {
+    const name = pool[Math.floor(pick() * pool.length)]!;
+    if (!absentQueries.includes(name)) absentQueries.push(name);
+  }
+}
+const owlConfig = JSON.parse(readFileSync(join(ROOT, 'models', process.env.LOUPE_DEFAULT_RERANK_MODEL ?? 'emoji-owl', 'config.json'), 'utf8')) as { loupe?: { min_score?: number } };
+const minScore = typeof owlConfig.loupe?.min_score === 'number' ? owlConfig.loupe.min_score : null;
+const absentRows: string[] = [];
+
 const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-loc-'));
 const loupe = await createLoupe(loadConfig({ dataDir: dir, databaseUrl: process.env.DATABASE_URL ?? null }), createLogger({ bench: 'localization' }, 'warn'));
 const rows: string[] = [];
@@ -149,6 +167,24 @@ try {
       }
       const pct = (x: number) => `${((100 * x) / queries.length).toFixed(1)}%`.padStart(7);
       rows.push(`${(method + (rerank ? ' + rerank' : '')).padEnd(20)} ${pct(r1)} ${pct(r5)} ${pct(hit1)} ${chunks.toFixed(1).padStart(8)} ${indexMs.toFixed(1).padStart(9)} ${median(times).toFixed(1).padStart(9)}`);
+      if (rerank && minScore !== null && absentQueries.length) {
+        // "Is it there?": the same present queries and the absent ones, reranked with the calibrated minScore.
+        let kept = 0;
+        let rejected = 0;
+        for (const q of queries) {
+          const res = await loupe.search.search(name, { q: q.label, limit: 5, rerank: { depth: 10, minScore } });
+          const top = res.hits[0];
+          const box = top?.highlights.find((h) => h.box)?.box;
+          const correct = !!top && !!box && byId.get(top.id)!.objects.some((o) => o.label === q.label && iou(o.box, box) >= 0.5);
+          if (correct) kept++;
+        }
+        for (const label of absentQueries) {
+          const res = await loupe.search.search(name, { q: label, limit: 5, rerank: { depth: 10, minScore } });
+          if (!res.hits.length) rejected++;
+        }
+        absentRows.push(`${method.padEnd(20)} minScore ${minScore.toFixed(3)}: absent rejected ${((100 * rejected) / absentQueries.length).toFixed(1)}% of ${absentQueries.length}, ` +
+          `correct top hits kept ${hit1 ? ((100 * kept) / hit1).toFixed(1) : '0.0'}% (${kept} of ${hit1}) — hit@1 with the cutoff ${((100 * kept) / queries.length).toFixed(1)}%`);
+      }
     }
   }
 } finally {
@@ -158,3 +194,7 @@ try {
 console.log(`\nlocalization benchmark: ${scenes.length} "${sourceName}" scenes (640×480, 2-5 objects), ${queries.length} queries, through the service`);
 console.log(`${'method'.padEnd(20)} ${'R@1'.padStart(7)} ${'R@5'.padStart(7)} ${'hit@1'.padStart(7)} ${'chunks'.padStart(8)} ${'index ms'.padStart(9)} ${'p50 ms'.padStart(9)}`);
 for (const r of rows) console.log(r);
+if (absentRows.length) {
+  console.log(`\nabsent-object queries (${absentQueries.length} seen emoji names no scene shows), reranked with rerank.minScore:`);
+  for (const r of absentRows) console.log(r);
+}

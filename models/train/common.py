@@ -3,28 +3,39 @@
 import json
 import math
 import os
-import re
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from wordpiece import WordPiece
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 CACHE = os.path.join(ROOT, '.cache', 'train')
-EXTRA_STYLES = ('openmoji', 'fluent-flat', 'fluent-modern')  # CC-BY-SA 4.0 / MIT / MIT (SVG, not in every class)
-TRAIN_STYLES = ('google', 'twitter') + EXTRA_STYLES  # the only styles trained on (Apache-2.0, CC-BY 4.0, above)
+# Not every style draws every class. Licences: OpenMoji CC-BY-SA 4.0, Fluent flat/modern/3D MIT, EmojiOne v2 CC-BY 4.0,
+# EmojiOne v1 CC-BY-SA 4.0, Firefox OS emoji Apache-2.0, Noto v1 Apache-2.0 (NOTICE).
+EXTRA_STYLES = ('openmoji', 'fluent-flat', 'fluent-modern', 'fluent-3d', 'emojione', 'emojione-v1', 'fxemoji', 'noto-v1')
+ORIGINAL_STYLES = ('google', 'twitter', 'openmoji', 'fluent-flat', 'fluent-modern')  # the styles of the first runs (ablation)
+TRAIN_STYLES = ('google', 'twitter') + EXTRA_STYLES  # the only styles trained on (Google Apache-2.0, Twitter CC-BY 4.0, above)
 HELDOUT_STYLES = ('apple', 'facebook')    # evaluation only, never trained on, never committed
 SPRITE = 48                               # sprites are stored at 48x48 RGBA
 IMAGE = 64                                # model input side
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-TOKEN_RE = re.compile(r"\w+|[^\w\s]+")    # the split of tokenizers' Whitespace pre-tokenizer
 PAD, UNK = '[PAD]', '[UNK]'
-MAX_TOKENS = 16
-
-
-def words(text):
-    return TOKEN_RE.findall(text.lower())
+MAX_TOKENS = 24
+VOCAB_SIZE = 12000
+# Query wordings. Training uses TRAIN_TEMPLATES; HELDOUT_TEMPLATES are never trained on (models:eval reports them).
+TRAIN_TEMPLATES = (
+    '{}', 'a {}', 'the {}', 'an {}', 'a photo of a {}', 'a photo of the {}', 'a picture of a {}', 'an image of a {}',
+    'a drawing of a {}', 'an emoji of a {}', '{} emoji', 'the {} emoji', 'find the {}', 'where is the {}?', 'where is the {}',
+    'show me the {}', 'show me a {}', 'i am looking for a {}', 'a {} on a table', 'two {}s', 'two {} on a table', 'some {}s',
+    'a cute {}', 'a small {}', 'a big {}', '{} icon', 'the {} in the picture', 'is there a {}?', 'look at the {}', 'my {}',
+    'a {} in the scene', 'photo of {}', 'a cartoon {}', 'a {} sticker', 'an illustration of a {}', 'a close-up of a {}',
+    'pictures with a {}', 'a {} next to a tree', 'three {}s', 'the {} is here', '{}?', '{} please', 'any {}')
+HELDOUT_TEMPLATES = (
+    'can you find a {}?', 'a picture with a {} in it', 'i want to see the {}', 'there is a {} here', 'a nice image of a {}',
+    'search for {}', 'an image showing a {}', 'one {} among other things')
 
 
 def load_classes(data=CACHE):
@@ -42,20 +53,9 @@ def captions(c):
     return out
 
 
-class Vocab:
-    def __init__(self, tokens):
-        self.tokens = [PAD, UNK] + sorted(tokens)
-        self.ids = {t: i for i, t in enumerate(self.tokens)}
-
-    def encode(self, text, length=MAX_TOKENS):
-        ids = [self.ids.get(w, 1) for w in words(text)][:length] or [1]
-        return ids + [0] * (length - len(ids)), [1] * len(ids[:length]) + [0] * (length - len(ids[:length]))
-
-    def batch(self, texts, device):
-        rows = [self.encode(t) for t in texts]
-        ids = torch.tensor([r[0] for r in rows], dtype=torch.long, device=device)
-        mask = torch.tensor([r[1] for r in rows], dtype=torch.long, device=device)
-        return ids, mask
+def Vocab(tokens):
+    """The text tower's tokenizer (wordpiece.py): a WordPiece vocabulary as written by prepare.py."""
+    return WordPiece(tokens, MAX_TOKENS)
 
 
 def load_sprites(style, device, data=CACHE, with_present=False):

@@ -21,6 +21,8 @@ interface EvalMeta {
   seen: number[];
   unseen: number[];
   sets: Record<'mixed' | 'white', number[]>;
+  /** Other wordings per class (null where the class has none): held-out templates, names in other languages. */
+  query_sets?: Record<string, (string | null)[]>;
 }
 
 /** uint8 HWC RGB S×S renders → the model's [n,3,S',S'] tensor through Loupe's own native preprocessing (the indexing path). */
@@ -83,6 +85,12 @@ async function evaluate(model: ClipModel, meta: EvalMeta) {
       ['unseen100_mixed', rows(allText, meta.unseen, d), rows(mixed, meta.unseen, d), meta.unseen.length],
     ];
     for (const [name, t, im, n] of cases) results[style]![name] = { ...recall(t, im, n, d), n };
+    // The same 500 seen classes and images, queried with other wordings (classes without one are left out).
+    for (const [setName, queries] of Object.entries(meta.query_sets ?? {})) {
+      const idx = meta.seen.filter((i) => typeof queries[i] === 'string' && queries[i]!.trim());
+      const text = await model.embedTexts(idx.map((i) => queries[i]!));
+      results[style]![`seen500_${setName}`] = { ...recall(text, rows(mixed, idx, d), idx.length, d), n: idx.length };
+    }
   }
   return results;
 }
@@ -99,8 +107,14 @@ for (const [style, sets] of Object.entries(results)) {
   for (const [set, r] of Object.entries(sets)) process.stdout.write(`${tag.padEnd(10)} ${set.padEnd(16)} ${pct(r.r1).padStart(6)}  ${pct(r.r5).padStart(6)}  ${r.n}\n`);
 }
 const mean = (styles: string[], set: string, k: 'r1' | 'r5') => styles.reduce((a, st) => a + results[st]![set]![k], 0) / styles.length;
-for (const set of ['seen500_mixed', 'seen500_white', 'all_mixed', 'unseen100_mixed']) {
+const extra = Object.keys(meta.query_sets ?? {}).map((k) => `seen500_${k}`);
+for (const set of ['seen500_mixed', 'seen500_white', 'all_mixed', 'unseen100_mixed', ...extra]) {
   process.stdout.write(`held-out mean (${meta.heldout_styles.join('+')}) ${set}: R@1 ${pct(mean(meta.heldout_styles, set, 'r1'))}, R@5 ${pct(mean(meta.heldout_styles, set, 'r5'))}; trained styles: R@1 ${pct(mean(meta.train_styles, set, 'r1'))}, R@5 ${pct(mean(meta.train_styles, set, 'r5'))}\n`);
+}
+const langs = extra.filter((s) => s.startsWith('seen500_lang_'));
+if (langs.length) {
+  const avg = (k: 'r1' | 'r5') => langs.reduce((a, s) => a + mean(meta.heldout_styles, s, k), 0) / langs.length;
+  process.stdout.write(`held-out mean over ${langs.length} languages (${langs.map((s) => s.slice('seen500_lang_'.length)).join(', ')}): R@1 ${pct(avg('r1'))}, R@5 ${pct(avg('r5'))}\n`);
 }
 process.stdout.write('* held-out style (never trained on)\n');
 writeFileSync(join(EVAL, 'clip_results.json'), `${JSON.stringify({ model: model.id, results }, null, 2)}\n`);

@@ -126,6 +126,21 @@ for (const t of candidates) {
   if (rejectAbsent >= 0.8 && keepHits >= 0.9 && (!chosen || keepHits > chosen.keepHits)) chosen = cur;
   if (!best || rejectAbsent + keepHits > best.rejectAbsent + best.keepHits) best = cur;
 }
+// At the model's shipped default (config.json loupe.min_score, chosen on training-style scenes by train_owl.py).
+const shipped = (() => {
+  try {
+    const v = (JSON.parse(readFileSync(join(resolve(opts.owl!), 'config.json'), 'utf8')) as { loupe?: { min_score?: unknown } }).loupe?.min_score;
+    return typeof v === 'number' ? v : null;
+  } catch {
+    return null;
+  }
+})();
+const atShipped = shipped === null ? null : {
+  threshold: shipped,
+  rejectAbsent: all.absent.filter((s) => s < shipped).length / Math.max(1, all.absent.length),
+  keepHits: hits.filter((s) => s >= shipped).length / Math.max(1, hits.length),
+  keepPresent: all.present.filter((p) => p.score >= shipped).length / Math.max(1, all.present.length),
+};
 const ranked = [...all.present.map((p) => ({ s: p.score, pos: p.hit })), ...all.absent.map((s) => ({ s, pos: false }))].sort((a, b) => b.s - a.s);
 const ap = averagePrecision(ranked.map((r) => r.pos), all.present.length);
 const summary = {
@@ -135,7 +150,7 @@ const summary = {
     present_queries: all.present.length, top_box_iou50: hits.length / all.present.length, ap,
     absent_scores: { p10: quantile(all.absent, 0.1), p50: quantile(all.absent, 0.5), p80: quantile(all.absent, 0.8), p90: quantile(all.absent, 0.9), max: quantile(all.absent, 1) },
     hit_scores: { p10: quantile(hits, 0.1), p50: quantile(hits, 0.5), p90: quantile(hits, 0.9) },
-    threshold: chosen, best_tradeoff: best,
+    threshold: chosen, best_tradeoff: best, at_shipped_min_score: atShipped,
   },
 };
 report.summary = summary;
@@ -145,5 +160,6 @@ process.stdout.write(`OWL: top box IoU>=0.5 ${pct(summary.owl.top_box_iou50)} of
   `absent-query scores p50 ${summary.owl.absent_scores.p50.toFixed(3)} p80 ${summary.owl.absent_scores.p80.toFixed(3)} p90 ${summary.owl.absent_scores.p90.toFixed(3)}; ` +
   (chosen ? `threshold ${chosen.threshold.toFixed(3)} rejects ${pct(chosen.rejectAbsent)} of absent and keeps ${pct(chosen.keepHits)} of hits\n`
     : `no threshold rejects >=80% of absent while keeping >=90% of hits; best: ${best ? `${best.threshold.toFixed(3)} rejects ${pct(best.rejectAbsent)}, keeps ${pct(best.keepHits)}` : 'n/a'}\n`));
+if (atShipped) process.stdout.write(`OWL at the shipped minScore ${atShipped.threshold.toFixed(3)}: rejects ${pct(atShipped.rejectAbsent)} of absent queries, keeps ${pct(atShipped.keepHits)} of correct top boxes (${pct(atShipped.keepPresent)} of present queries)\n`);
 writeFileSync(join(ROOT, '.cache/eval/detector_results.json'), `${JSON.stringify(report, null, 2)}\n`);
 await Promise.all([yolox.release(), dino.release(), owl.release()]);

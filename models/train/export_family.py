@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torchvision.ops import roi_align
 
-from common import CACHE, CLIP_MEAN, CLIP_STD, MAX_TOKENS, PAD, ROOT, UNK, Vocab, load_classes
-from nets import CROP, HEADS, STRIDES, Family, decode, grid_outputs
+from common import CACHE, CLIP_MEAN, CLIP_STD, MAX_TOKENS, ROOT, Vocab, load_classes
+from nets import CROP, HEADS, STRIDES, Family, OwlHead, decode, grid_outputs
 
 DINO_SIZE, DINO_PATCH = 224, 8
 YOLOX_SIZE = 320
@@ -81,17 +81,16 @@ def box_iou(a, b):
     return inter / (area_a[:, :, None] + area_b[:, None, :] - inter + 1e-6)
 
 
-class Owl(torch.nn.Module):
-    """Open-vocabulary detection from the family: proposals -> crops -> image tower, scored against the queries.
-    logit = a * (cosine + beta * log(objectness) - c); (a, beta, c) from calibrate_owl.py (config.json records them)."""
+class Proposals(torch.nn.Module):
+    """The OWL graph's first half: the family detector's OWL_PROPOSALS best boxes after fast NMS (on the input resized to
+    OWL_DET_SIZE) and a square crop with context around each, cut out of the full input with RoIAlign."""
 
-    def __init__(self, m, clip=None, crop=CROP, a=20.0, c=0.3, beta=0.1, nms_iou=0.5):
+    def __init__(self, m, crop=CROP, nms_iou=0.5):
         super().__init__()
-        self.m, self.clip, self.crop = m, clip if clip is not None else m, crop
-        self.a, self.c, self.beta, self.nms_iou = a, c, beta, nms_iou
+        self.m, self.crop, self.nms_iou = m, crop, nms_iou
 
-    def parts(self, input_ids, attention_mask, pixel_values):
-        """-> cosines [B,K,Q], proposal objectness [B,K], proposals [B,K,4] (x1,y1,x2,y2 input pixels)."""
+    def forward(self, pixel_values):
+        """-> proposals [B,K,4] (x1,y1,x2,y2 input pixels), objectness [B,K], crops [B*K,3,crop,crop]."""
         b = pixel_values.shape[0]
         small = pixel_values if OWL_DET_SIZE == OWL_SIZE else F.interpolate(pixel_values, size=(OWL_DET_SIZE, OWL_DET_SIZE), mode='bilinear', align_corners=False, antialias=False)
         raw, grid = grid_outputs(self.m.det(self.m.image.backbone(small)))
@@ -113,33 +112,68 @@ class Owl(torch.nn.Module):
         lo = torch.minimum(torch.clamp(centre - side / 2, min=0.0), OWL_SIZE - side)
         rois = torch.cat([batch_idx, lo, lo + side], -1).reshape(-1, 5)
         crops = roi_align(pixel_values, rois, output_size=self.crop, spatial_scale=1.0, sampling_ratio=2, aligned=True)
-        ie = F.normalize(self.clip.image(crops), dim=-1).view(b, OWL_PROPOSALS, -1)
-        te = F.normalize(self.clip.text(input_ids, attention_mask), dim=-1)
-        return ie @ te.t(), pobj, props
+        return props, pobj, crops
+
+
+class Owl(torch.nn.Module):
+    """Open-vocabulary detection: detector proposals -> crops -> the OWL head's per-box class embeddings and box bias
+    (nets.OwlHead, trained by train_owl.py with a sigmoid focal loss on scenes with present and absent queries), scored
+    against the text tower's query embeddings. The logits are calibrated: sigmoid(logit) is the probability that the box
+    shows the queried thing."""
+
+    def __init__(self, m, clip, head, crop=CROP):
+        super().__init__()
+        self.proposals, self.clip, self.head = Proposals(m, crop), clip, head
 
     def forward(self, input_ids, attention_mask, pixel_values):
-        cos, pobj, props = self.parts(input_ids, attention_mask, pixel_values)
-        logits = self.a * (cos + self.beta * torch.log(pobj.clamp(min=1e-4)).unsqueeze(-1) - self.c)
+        b = pixel_values.shape[0]
+        props, pobj, crops = self.proposals(pixel_values)
+        te = F.normalize(self.clip.text(input_ids, attention_mask), dim=-1)
+        logits = self.head(crops, torch.log(pobj.clamp(min=1e-4)).reshape(-1), te).view(b, OWL_PROPOSALS, -1)
         wh = props[..., 2:] - props[..., :2]
         centre = (props[..., 2:] + props[..., :2]) / 2
         pred_boxes = torch.cat([centre, wh], -1) / OWL_SIZE
         return logits, pred_boxes
 
 
-def special(i, t):
-    return {'id': i, 'content': t, 'single_word': False, 'lstrip': False, 'rstrip': False, 'normalized': False, 'special': True}
+class OwlImageGuided(torch.nn.Module):
+    """Image-guided detection (OWL-ViT's image conditioning): the queries are pictures of the thing
+    (query_pixel_values [Q,3,crop,crop], CLIP-normalised), embedded by the CLIP image tower in place of the text tower."""
+
+    def __init__(self, owl):
+        super().__init__()
+        self.owl = owl
+
+    def forward(self, query_pixel_values, pixel_values):
+        b = pixel_values.shape[0]
+        props, pobj, crops = self.owl.proposals(pixel_values)
+        qe = F.normalize(self.owl.clip.image(query_pixel_values), dim=-1)
+        logits = self.owl.head(crops, torch.log(pobj.clamp(min=1e-4)).reshape(-1), qe).view(b, OWL_PROPOSALS, -1)
+        wh = props[..., 2:] - props[..., :2]
+        centre = (props[..., 2:] + props[..., :2]) / 2
+        return logits, torch.cat([centre, wh], -1) / OWL_SIZE
 
 
 def tokenizer_files(vocab, max_len):
-    tokenizer = {
-        'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': [special(0, PAD), special(1, UNK)],
-        'normalizer': {'type': 'Lowercase'}, 'pre_tokenizer': {'type': 'Whitespace'}, 'post_processor': None, 'decoder': None,
-        'model': {'type': 'WordLevel', 'vocab': vocab.ids, 'unk_token': UNK},
-    }
-    tok_config = {'tokenizer_class': 'PreTrainedTokenizerFast', 'model_max_length': max_len, 'pad_token': PAD, 'unk_token': UNK,
-                  'do_lower_case': True, 'clean_up_tokenization_spaces': False,
-                  'added_tokens_decoder': {'0': special(0, PAD), '1': special(1, UNK)}}
-    return tokenizer, tok_config
+    """tokenizer.json (BertNormalizer + BertPreTokenizer + WordPiece) and tokenizer_config.json of the subword vocabulary."""
+    assert max_len == vocab.max_tokens
+    return vocab.tokenizer_json(), vocab.tokenizer_config()
+
+
+TOKENIZER_FIXTURE = os.path.join(ROOT, 'test', 'models', 'fixtures', 'emoji-tokenizer.json')
+ODD_TEXTS = ['Café crème', 'ÉLAN', 'naïve', 'Straße', 'ﬁsh', 'tab\there', '日本語のテキスト', 'がぎぐ', '한국어', "don't-stop!!", '¿qué?',
+             '«Ente»', '🦆 duck', 'x' * 150, '', '   ', 'U.S.A.', 'ＡＢＣ full width', 'where is the duck?', 'a photo of a polar bear']
+
+
+def write_tokenizer_fixture(vocab, classes):
+    """Texts and the ids this Python tokenizer gives them (the ids training saw), for the Node parity test."""
+    texts = list(ODD_TEXTS)
+    for c in classes[::37]:
+        texts += c['captions'][:1] + c.get('keywords', [])[:1] + [v['label'] for v in c.get('i18n', {}).values()][::5]
+    with open(TOKENIZER_FIXTURE, 'w') as f:
+        json.dump({'note': 'written by models/train/export_family.py with models/emoji-clip/tokenizer.json', 'max_tokens': vocab.max_tokens,
+                   'cases': [{'text': t, 'ids': vocab.ids_of(t)[:vocab.max_tokens]} for t in texts]}, f, ensure_ascii=False, indent=0)
+        f.write('\n')
 
 
 def write(out, files):
@@ -184,8 +218,6 @@ def main():
     ap.add_argument('--clip-run', default=None, help='take the CLIP towers from this run (train_family.py --clip-only)')
     ap.add_argument('--dino-temperature', type=float, default=3.0, help='chosen on Google (training-style) scenes: v1/v2 recall peak at 2-4')
     ap.add_argument('--only', default='clip,dino,yolox,owl', help='which folders to write')
-    ap.add_argument('--owl-a', type=float, default=None)
-    ap.add_argument('--owl-c', type=float, default=None)
     args = ap.parse_args()
     vocab = Vocab(load_classes(args.data)['vocab'])
     model, clip, crop, run, clip_run = load_models(args.run, args.clip_run, len(vocab.tokens))
@@ -205,7 +237,7 @@ def main():
                                             'projection_dim': dim, 'max_position_embeddings': MAX_TOKENS, 'pad_token_id': 0},
                             'vision_config': {'model_type': 'clip_vision_model', 'image_size': crop, 'num_channels': 3,
                                               'hidden_size': clip.image.backbone.channels, 'projection_dim': dim, 'patch_size': 8},
-                            'loupe': dict(family, kind='CNN image tower with attention pooling + bag-of-words text tower',
+                            'loupe': dict(family, kind='CNN image tower with attention pooling + subword text tower (conv + attention pooling)',
                                           # trained on objects filling 50-95 % of the crop: proposals are embedded squared, with context
                                           region_crop={'context': 0.1, 'square': True})},
             'preprocessor_config.json': {'image_processor_type': 'CLIPImageProcessor', 'feature_extractor_type': 'CLIPFeatureExtractor',
@@ -216,6 +248,7 @@ def main():
         for stale in ('vision_model.onnx', 'text_model.onnx'):
             if os.path.exists(os.path.join(out, 'onnx', stale)):
                 os.remove(os.path.join(out, 'onnx', stale))
+        write_tokenizer_fixture(vocab, load_classes(args.data)['classes'])
         export(Vision(clip), (torch.zeros(2, 3, crop, crop),), os.path.join(out, 'onnx', 'vision_model.onnx'), ['pixel_values'], ['image_embeds'],
                {'pixel_values': {0: 'batch'}, 'image_embeds': {0: 'batch'}})
         ids = torch.ones(2, 4, dtype=torch.long)
@@ -251,27 +284,34 @@ def main():
     # OWL-ViT
     if 'owl' in only:
         out = os.path.join(args.models, 'emoji-owl')
-        cal_path = os.path.join(args.run, 'owl_calibration.json')
-        cal = json.load(open(cal_path)) if os.path.exists(cal_path) else {'a': 20.0, 'c': 0.3, 'beta': 0.1, 'uncalibrated': True}
-        a = args.owl_a if args.owl_a is not None else cal['a']
-        c = args.owl_c if args.owl_c is not None else cal['c']
-        beta = cal['beta']
+        head_path = os.path.join(args.run, 'owl_head.pt')
+        head = OwlHead(clip.image)
+        head.load_state_dict(torch.load(head_path))
+        head.eval()
+        with open(os.path.join(args.run, 'owl_run.json')) as f:
+            owl_run = json.load(f)
         tokenizer16, tok_config16 = tokenizer_files(vocab, MAX_TOKENS)
         write(out, {
             'config.json': {'_name_or_path': 'loupe/emoji-owl', 'architectures': ['OwlViTForObjectDetection'], 'model_type': 'owlvit',
                             'text_config': {'model_type': 'owlvit_text_model', 'vocab_size': len(vocab.tokens), 'max_position_embeddings': MAX_TOKENS,
                                             'pad_token_id': 0},
                             'vision_config': {'model_type': 'owlvit_vision_model', 'image_size': OWL_SIZE, 'patch_size': 16, 'num_channels': 3},
-                            'loupe': dict(family, kind='two-stage: emoji-yolox proposals -> RoIAlign crops -> emoji-clip towers',
-                                          proposals=OWL_PROPOSALS, candidates=OWL_CANDIDATES, logit=f'{a:.4f} * (cosine + {beta:.3f} * log(objectness) - {c:.4f})',
-                                          calibration=cal)},
+                            'loupe': dict(family, kind='two-stage: emoji-yolox proposals -> RoIAlign crops -> own image tower + box head '
+                                                       '(sigmoid focal loss, present and absent queries) vs emoji-clip text tower',
+                                          proposals=OWL_PROPOSALS, candidates=OWL_CANDIDATES, min_score=owl_run['min_score'],
+                                          calibration=owl_run['validation'])},
             'preprocessor_config.json': clip_normalize('OwlViTImageProcessor', OWL_SIZE),
-            'tokenizer.json': tokenizer16, 'tokenizer_config.json': tok_config16, 'training_run.json': {'detector': run, 'clip': clip_run}})
+            'tokenizer.json': tokenizer16, 'tokenizer_config.json': tok_config16,
+            'training_run.json': {'detector': run, 'clip': clip_run, 'owl_head': owl_run}})
         ids = torch.ones(2, MAX_TOKENS, dtype=torch.long)
-        export(Owl(model, clip, crop, a, c, beta), (ids, torch.ones_like(ids), torch.zeros(1, 3, OWL_SIZE, OWL_SIZE)), os.path.join(out, 'onnx', 'model.onnx'),
+        owl = Owl(model, clip, head, crop)
+        export(owl, (ids, torch.ones_like(ids), torch.zeros(1, 3, OWL_SIZE, OWL_SIZE)), os.path.join(out, 'onnx', 'model.onnx'),
                ['input_ids', 'attention_mask', 'pixel_values'], ['logits', 'pred_boxes'],
                {'input_ids': {0: 'queries', 1: 'sequence'}, 'attention_mask': {0: 'queries', 1: 'sequence'}, 'pixel_values': {0: 'batch'},
                 'logits': {0: 'batch', 2: 'queries'}, 'pred_boxes': {0: 'batch'}})
+        export(OwlImageGuided(owl), (torch.zeros(1, 3, crop, crop), torch.zeros(1, 3, OWL_SIZE, OWL_SIZE)), os.path.join(out, 'onnx', 'image_guided.onnx'),
+               ['query_pixel_values', 'pixel_values'], ['logits', 'pred_boxes'],
+               {'query_pixel_values': {0: 'queries'}, 'pixel_values': {0: 'batch'}, 'logits': {0: 'batch', 2: 'queries'}, 'pred_boxes': {0: 'batch'}})
     print('wrote emoji-clip, emoji-dino, emoji-yolox, emoji-owl under', args.models)
 
 

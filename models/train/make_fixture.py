@@ -2,10 +2,13 @@
 renders of the licence-clean Google (Apache-2.0) and Twitter (CC-BY 4.0) styles only — so they may be committed,
 with attribution in test/models/fixtures/emoji-eval/NOTICE — with a seed of their own (never a training render):
 - crops.png: 160 single-object 64x64 images of 160 seen classes (80 per style) in a 16 x 10 grid, crops.json;
-- scenes/*.jpg: 16 multi-object 640x480 scenes (2-5 objects) with ground-truth boxes and names, scenes.json.
+- scenes/*.jpg: 16 multi-object 640x480 scenes (2-5 objects) with ground-truth boxes and names, scenes.json;
+- queries.json: other wordings of each crop's query — a held-out template around the name (never trained on) and the
+  name in German, French, Spanish and Japanese (emojibase-data / CLDR, MIT) — for the phrase and language floors.
 
-  /usr/bin/python3 models/train/make_fixture.py
+  /usr/bin/python3 models/train/make_fixture.py            (--queries-only: rewrite queries.json alone)
 """
+import sys
 import json
 import os
 import random
@@ -14,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from common import ROOT, load_classes, load_sprites, render_single
+from common import HELDOUT_TEMPLATES, ROOT, load_classes, load_sprites, render_single
 from scenes import render_scenes
 
 OUT = os.path.join(ROOT, 'test', 'models', 'fixtures', 'emoji-eval')
@@ -24,7 +27,29 @@ CROPS_PER_STYLE, SCENES_PER_STYLE = 80, 8
 W, H = 640, 480
 
 
+FIXTURE_LANGUAGES = ('de', 'fr', 'es', 'ja')
+
+
+def write_queries(classes):
+    with open(os.path.join(OUT, 'crops.json')) as f:
+        crops = json.load(f)['crops']
+    rows = []
+    for i, c in enumerate(crops):
+        cls = classes[c['class']]
+        row = {'templates': HELDOUT_TEMPLATES[i % len(HELDOUT_TEMPLATES)].format(c['name'])}
+        for loc in FIXTURE_LANGUAGES:
+            row[loc] = cls.get('i18n', {}).get(loc, {}).get('label')
+        rows.append(row)
+    with open(os.path.join(OUT, 'queries.json'), 'w') as f:
+        json.dump({'note': 'per crop of crops.json, same order', 'languages': list(FIXTURE_LANGUAGES), 'queries': rows}, f, ensure_ascii=False, indent=0)
+        f.write('\n')
+    print(f'{len(rows)} query rows -> {OUT}/queries.json')
+
+
 def main():
+    if '--queries-only' in sys.argv:
+        write_queries(load_classes()['classes'])
+        return
     torch.set_num_threads(1)
     classes = load_classes()['classes']
     seen = [i for i, c in enumerate(classes) if c['split'] == 'train']
@@ -66,6 +91,7 @@ def main():
     with open(os.path.join(OUT, 'scenes.json'), 'w') as f:
         json.dump({'seed': SEED, 'images': scenes}, f)
     print(f'{len(crops)} crops, {len(scenes)} scenes -> {OUT}')
+    write_queries(classes)
 
 
 if __name__ == '__main__':

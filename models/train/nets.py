@@ -5,6 +5,7 @@
 - and, composed in export_family.py, the OWL-ViT-contract detector (detector proposals -> crops -> image tower,
   scored against the text tower's query embeddings).
 Inputs of the backbone are CLIP-normalised RGB."""
+import copy
 import math
 
 import torch
@@ -77,18 +78,26 @@ class ImageTower(nn.Module):
 
 
 class TextTower(nn.Module):
-    """Token embeddings, masked mean, an MLP -> D."""
+    """Subword embeddings -> a depthwise width-3 convolution over the sequence (joins a word's pieces and neighbouring
+    words cheaply) -> attention pooling (a learned weight per token, so filler such as "a photo of" can count for
+    little) beside the masked mean -> MLP -> D. Cheap on purpose: every step embeds a caption of every class."""
 
-    def __init__(self, vocab_size, dim=256, hidden=384):
+    def __init__(self, vocab_size, dim=256, hidden=256):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, hidden)
-        self.mlp = nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, dim))
+        self.mix = nn.Conv1d(hidden, hidden, 3, padding=1, groups=hidden)
+        self.score = nn.Linear(hidden, 1)
+        self.mlp = nn.Sequential(nn.Linear(2 * hidden, 2 * hidden), nn.GELU(), nn.Linear(2 * hidden, dim))
 
     def forward(self, input_ids, attention_mask):
         m = attention_mask.to(torch.float32).unsqueeze(-1)
         e = self.embed(input_ids) * m
-        pooled = e.sum(1) / m.sum(1).clamp(min=1.0)
-        return self.mlp(pooled)
+        h = (e + F.gelu(self.mix(e.transpose(1, 2)).transpose(1, 2))) * m
+        s = self.score(h) - (1 - m) * 1e4
+        w = s.softmax(1)
+        att = (h * w).sum(1)
+        mean = h.sum(1) / m.sum(1).clamp(min=1.0)
+        return self.mlp(torch.cat([att, mean], -1))
 
 
 class DetHead(nn.Module):
@@ -143,3 +152,25 @@ def decode(raw, grid):
     w = raw[..., 3].clamp(max=8).exp() * s
     h = raw[..., 4].clamp(max=8).exp() * s
     return raw[..., 0].sigmoid(), torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], -1)
+
+
+class OwlHead(nn.Module):
+    """The OWL-ViT-contract second stage, per detector proposal (OWL-ViT's per-box class embedding and box bias): an
+    image tower of its own (initialised from the CLIP run's, fine-tuned on crops of multi-object scenes, where
+    neighbours intrude and proposals are off), the box's class embedding compared with the query's text embedding,
+    plus a learned bias per box from its embedding and objectness. Trained with a sigmoid focal loss over present and
+    absent queries (train_owl.py), so sigmoid(logit) reads as the probability that the box shows the query."""
+
+    def __init__(self, image_tower, dim=256):
+        super().__init__()
+        self.image = copy.deepcopy(image_tower)
+        self.box_bias = nn.Sequential(nn.Linear(dim + 1, 128), nn.GELU(), nn.Linear(128, 1))
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(16.0)))
+        self.shift = nn.Parameter(torch.tensor(-8.0))
+
+    def forward(self, crops, log_objectness, text_embeds):
+        """crops [N,3,c,c], log_objectness [N], text_embeds [Q,D] (L2-normalised) -> logits [N,Q]."""
+        emb = self.image(crops)
+        ce = F.normalize(emb, dim=-1)
+        bias = self.box_bias(torch.cat([emb, log_objectness.unsqueeze(-1)], -1))
+        return self.logit_scale.exp() * ce @ text_embeds.t() + bias + self.shift

@@ -11,7 +11,9 @@ import random
 import numpy as np
 import torch
 
-from common import HELDOUT_STYLES, ROOT, load_classes, load_sprites, render_single
+from common import HELDOUT_STYLES, HELDOUT_TEMPLATES, ROOT, load_classes, load_sprites, render_single
+
+EVAL_LANGUAGES = ('de', 'fr', 'es', 'it', 'pt', 'nl', 'ja', 'zh')
 
 EVAL = os.path.join(ROOT, '.cache', 'eval')
 SEED = 4321
@@ -38,6 +40,10 @@ def main():
     with open(os.path.join(EVAL, 'clip_eval.json'), 'w') as f:
         json.dump({'seed': SEED, 'size': 64, 'train_styles': ['google', 'twitter'], 'heldout_styles': list(HELDOUT_STYLES),
                    'queries': [c['captions'][0] for c in classes], 'seen': seen, 'unseen': unseen,
+                   # Other wordings of the same queries (null: the class has none): held-out templates around the name
+                   # (never trained on), and the class's CLDR name in other languages.
+                   'query_sets': dict({'templates': [HELDOUT_TEMPLATES[i % len(HELDOUT_TEMPLATES)].format(c['captions'][0]) for i, c in enumerate(classes)]},
+                                      **{f'lang_{loc}': [c.get('i18n', {}).get(loc, {}).get('label') for c in classes] for loc in EVAL_LANGUAGES}),
                    'sets': {'mixed': list(range(len(classes))), 'white': seen}}, f)
 
 

@@ -5,9 +5,18 @@
 - multi-object scenes (SCENE px, 1-5 objects at 8-70 % of the side, letterbox bands): BCE of the attention logits
   against the coverage of all objects, YOLOX-style objectness and box regression per grid cell (strides 8/16/32).
 
+Text supervision (issue 11): each step every training class gets one caption — its English name or a short name, often
+inside one of TRAIN_TEMPLATES ("a photo of a ...", "where is the ...?"), a specific English keyword ("puppy" -> dog face),
+or its name in one of ~30 languages — for the full-softmax loss; and each crop gets one of its tags (English keywords,
+localized CLDR tags) for a multi-positive text->image loss over the batch (a tag like "bird" is right for every bird).
+
   /usr/bin/python3 models/train/train_family.py --minutes 40          # CPU, 2 threads; the schedule follows the time budget
+  ... --device cuda                                                   # the same run on a GPU host
+Checkpoints (model, optimizer, step, elapsed time, random states) go to <out>/checkpoint.pt every few minutes; run the
+same command again to resume (the time budget counts the time already spent).
 """
 import argparse
+import collections
 import json
 import math
 import os
@@ -18,7 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import CACHE, TRAIN_STYLES, Vocab, load_classes, load_sprites, normalize
+from common import CACHE, ORIGINAL_STYLES, TRAIN_STYLES, TRAIN_TEMPLATES, Vocab, load_classes, load_sprites, normalize
 from nets import CROP, HEAD_THRESHOLDS, Family, grid_outputs
 from scenes import render_scenes
 
@@ -55,10 +64,60 @@ class Picker:
         self.present = present[:, self.train_ids].float()  # [styles, T]
 
     def __call__(self, n):
-        k = torch.randint(0, len(self.train_ids), (n,), generator=self.g)
+        k = torch.randint(0, len(self.train_ids), (n,), generator=self.g, device=self.g.device)
         style = torch.multinomial(self.present[:, k].t(), 1, generator=self.g).flatten()
         cls = self.train_ids[k]
         return jitter(self.stacked[style, cls], self.g), k  # k: index among the training classes
+
+
+class Captions:
+    """The texts of the training classes (index k among them) and how one is drawn per step."""
+
+    def __init__(self, classes, train_ids, rng, max_share=3, i18n_p=0.35, keyword_p=0.15, template_p=0.5):
+        share = collections.Counter(kw for i in train_ids for kw in classes[i].get('keywords', []))
+        self.rng, self.i18n_p, self.keyword_p, self.template_p = rng, i18n_p, keyword_p, template_p
+        self.names = [classes[i]['captions'] for i in train_ids]
+        # A keyword stands in for the name only when it is specific (few classes have it): "puppy", not "animal".
+        self.keywords = [[kw for kw in classes[i].get('keywords', []) if share[kw] <= max_share] for i in train_ids]
+        self.i18n = [[v['label'] for v in classes[i].get('i18n', {}).values()] for i in train_ids]
+        self.tags = [[('en', kw) for kw in classes[i].get('keywords', [])] +
+                     [(loc, t) for loc, v in classes[i].get('i18n', {}).items() for t in v['tags']] for i in train_ids]
+        self.tag_sets = [{f'{loc}:{t}' for loc, t in tags} for tags in self.tags]
+
+    def caption(self, k):
+        r = self.rng.random()
+        if r < self.i18n_p and self.i18n[k]:
+            return self.rng.choice(self.i18n[k])
+        if r < self.i18n_p + self.keyword_p and self.keywords[k]:
+            t = self.rng.choice(self.keywords[k])
+        else:
+            t = self.rng.choice(self.names[k])
+        return self.rng.choice(TRAIN_TEMPLATES).format(t) if self.rng.random() < self.template_p else t
+
+    def tag_batch(self, labels):
+        """One tag per crop (its class's, or its name) and the [B, B] positives: tag j fits crop i."""
+        pairs = [self.rng.choice(self.tags[k]) if k >= 0 and self.tags[k] else ('en', self.names[max(k, 0)][0]) for k in labels]
+        keys = [f'{loc}:{t}' for loc, t in pairs]
+        pos = [[k >= 0 and labels[j] >= 0 and (k == labels[j] or keys[j] in self.tag_sets[k]) for k in labels] for j in range(len(labels))]
+        return [t for _, t in pairs], torch.tensor(pos)
+
+
+def embed_texts(tower, vocab, texts, dev, buckets=4):
+    """The text tower over texts, in length buckets (sorted by token count) so short captions are not padded to the
+    longest one; same result as one padded batch (padding is masked), a fraction of the work."""
+    rows = [vocab.ids_of(t)[:vocab.max_tokens] or [1] for t in texts]
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+    out = [None] * len(rows)
+    size = max(1, -(-len(order) // buckets))
+    for b in range(0, len(order), size):
+        idx = order[b:b + size]
+        length = max(len(rows[i]) for i in idx)
+        ids = torch.tensor([rows[i] + [0] * (length - len(rows[i])) for i in idx], dtype=torch.long, device=dev)
+        mask = torch.tensor([[1] * len(rows[i]) + [0] * (length - len(rows[i])) for i in idx], dtype=torch.long, device=dev)
+        emb = tower(ids, mask)
+        for j, i in enumerate(idx):
+            out[i] = emb[j]
+    return torch.stack(out)
 
 
 def head_targets(coverage, side):
@@ -106,38 +165,73 @@ def main():
     ap.add_argument('--scenes', type=int, default=6, help='multi-object scenes per step')
     ap.add_argument('--lr', type=float, default=3e-3)
     ap.add_argument('--crop', type=int, default=CROP, help='side of the CLIP image tower input (multiple of 8)')
+    ap.add_argument('--warmup-crop', type=int, default=0, help='train at this smaller crop side first (progressive resizing), then at --crop')
+    ap.add_argument('--warmup-frac', type=float, default=0.6, help='share of the time budget spent at --warmup-crop')
     ap.add_argument('--clip-only', action='store_true', help='only the CLIP towers (crops); no scenes, no detector')
     ap.add_argument('--label-smoothing', type=float, default=0.1)
     ap.add_argument('--seed', type=int, default=1234)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--device', default='cpu', help='cpu or cuda')
+    ap.add_argument('--styles', default='all', help="'all' (TRAIN_STYLES) or 'original' (the first runs' 5 styles, for ablations)")
+    ap.add_argument('--text', default='full', choices=('full', 'names'), help="'names': names only (ablation: no templates, keywords, languages)")
+    ap.add_argument('--tag-weight', type=float, default=0.5)
+    ap.add_argument('--negatives', type=int, default=768, help='classes in the softmax per step (batch classes + random); 0 = all')
+    ap.add_argument('--checkpoint-minutes', type=float, default=3.0)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
-    g = torch.Generator()
+    dev = torch.device(args.device)
+    g = torch.Generator(device=dev)
     g.manual_seed(args.seed)
+    styles = TRAIN_STYLES if args.styles == 'all' else ORIGINAL_STYLES
 
     meta = load_classes(args.data)
     classes = meta['classes']
     vocab = Vocab(meta['vocab'])
     train_ids = [i for i, c in enumerate(classes) if c['split'] == 'train']
-    loaded = [load_sprites(s, 'cpu', args.data, with_present=True) for s in TRAIN_STYLES]
+    loaded = [load_sprites(s, dev, args.data, with_present=True) for s in styles]
     stacked = torch.stack([sp for sp, _ in loaded])
     present = torch.stack([p for _, p in loaded])
     pick = Picker(stacked, present, train_ids, g)
-    model = Family(len(vocab.tokens), detector=not args.clip_only)
+    model = Family(len(vocab.tokens), detector=not args.clip_only).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.05)
     n_params = sum(p.numel() for p in model.parameters())
-    print(f'{len(train_ids)} training classes x {len(TRAIN_STYLES)} styles ({int(present[:, train_ids].sum())} sprites), '
-          f'vocab {len(vocab.tokens)}, {n_params / 1e6:.2f}M parameters', flush=True)
-    all_caps = [classes[i]['captions'] for i in train_ids]
+    print(f'{len(train_ids)} training classes x {len(styles)} styles ({int(present[:, train_ids].sum())} sprites), '
+          f'vocab {len(vocab.tokens)}, {n_params / 1e6:.2f}M parameters, device {dev}, crop {args.crop}{" after " + str(args.warmup_crop) if args.warmup_crop else ""}', flush=True)
+    caps = Captions(classes, train_ids, random.Random(args.seed + 1))
+    if args.text == 'names':
+        caps.i18n_p = caps.keyword_p = caps.template_p = 0.0
 
     budget = args.minutes * 60
-    t0 = time.time()
-    step, hist = 0, []
+    step, hist, spent = 0, [], 0.0
+    ckpt_path = os.path.join(args.out, 'checkpoint.pt')
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location=dev)
+        model.load_state_dict(ck['model'])
+        opt.load_state_dict(ck['opt'])
+        step, hist, spent = ck['step'], ck['hist'], ck['elapsed']
+        g.set_state(ck['g'].to(g.get_state().device) if hasattr(ck['g'], 'to') else ck['g'])
+        random.setstate(ck['py_random'])
+        caps.rng.setstate(ck['caps_random'])
+        torch.set_rng_state(ck['torch_random'])
+        print(f'resumed {ckpt_path} at step {step}, {spent:.0f}s spent', flush=True)
+
+    def save_checkpoint(elapsed):
+        os.makedirs(args.out, exist_ok=True)
+        torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'step': step, 'hist': hist[-200:], 'elapsed': elapsed,
+                    'g': g.get_state(), 'py_random': random.getstate(), 'caps_random': caps.rng.getstate(),
+                    'torch_random': torch.get_rng_state()}, ckpt_path + '.tmp')
+        os.replace(ckpt_path + '.tmp', ckpt_path)
+
+    t0 = time.time() - spent
+    last_ckpt = time.time()
     while True:
         elapsed = time.time() - t0
+        if time.time() - last_ckpt > args.checkpoint_minutes * 60:
+            save_checkpoint(elapsed)
+            last_ckpt = time.time()
         frac = elapsed / budget
         if frac >= 1 or (args.max_steps and step >= args.max_steps):
             break
@@ -146,19 +240,37 @@ def main():
             group['lr'] = lr
         model.train()
         # --- crops: CLIP loss + attention
-        crop_img, crop_objs, crop_cov = render_scenes(pick, args.crops, args.crop, g, max_objects=1, scale=(0.5, 0.95),
+        side = args.warmup_crop if args.warmup_crop and frac < args.warmup_frac else args.crop
+        crop_img, crop_objs, crop_cov = render_scenes(pick, args.crops, side, g, max_objects=1, scale=(0.5, 0.95),
                                                       white_p=0.2, letterbox_p=0.0)
-        labels = torch.tensor([o[0][0] if o else -100 for o in crop_objs])
+        label_list = [int(o[0][0]) if o else -100 for o in crop_objs]
+        labels = torch.tensor(label_list, device=dev)
         feat = model.image.backbone(normalize(crop_img))
         emb, att = model.image.pool(feat)
-        texts = [random.choice(c) for c in all_caps]
-        ids, mask = vocab.batch(texts, 'cpu')
-        te = F.normalize(model.text(ids, mask), dim=-1)
+        # Softmax over the batch's classes and random others (args.negatives in all; 0 = every training class).
+        if args.negatives and args.negatives < len(train_ids):
+            in_batch = sorted({k for k in label_list if k >= 0})
+            rest = [k for k in random.sample(range(len(train_ids)), min(len(train_ids), args.negatives + len(in_batch))) if k not in set(in_batch)]
+            cls_set = in_batch + rest[:max(0, args.negatives - len(in_batch))]
+        else:
+            cls_set = list(range(len(train_ids)))
+        col = {k: j for j, k in enumerate(cls_set)}
+        labels = torch.tensor([col[k] if k >= 0 else -100 for k in label_list], device=dev)
+        texts = [caps.caption(k) for k in cls_set]
+        te = F.normalize(embed_texts(model.text, vocab, texts, dev), dim=-1)
         ie = F.normalize(emb, dim=-1)
         scale = model.logit_scale.exp().clamp(max=100)
         loss_clip = F.cross_entropy(scale * ie @ te.t(), labels, label_smoothing=args.label_smoothing, ignore_index=-100)
+        if args.text == 'full' and args.tag_weight > 0:
+            # Tags: text -> image over the batch's crops, every crop the tag fits is a positive.
+            tag_texts, tag_pos = caps.tag_batch([k if k >= 0 else -1 for k in label_list])
+            tag_pos = tag_pos.to(dev)
+            tl = scale * F.normalize(embed_texts(model.text, vocab, tag_texts, dev), dim=-1) @ ie.t()
+            rows = tag_pos.any(1)
+            loss_tag = (torch.logsumexp(tl, 1) - torch.logsumexp(tl.masked_fill(~tag_pos, -1e4), 1))[rows].mean()
+            loss_clip = loss_clip + args.tag_weight * loss_tag
         bias = model.head_bias.view(1, -1, 1)
-        loss_att = F.binary_cross_entropy_with_logits(att + bias, head_targets(crop_cov, args.crop))
+        loss_att = F.binary_cross_entropy_with_logits(att + bias, head_targets(crop_cov, side))
         if args.clip_only:
             loss_obj = loss_box = torch.zeros(())
             loss = loss_clip + 0.5 * loss_att
@@ -168,7 +280,8 @@ def main():
             feat = model.image.backbone(normalize(sc_img))
             loss_att = loss_att + F.binary_cross_entropy_with_logits(model.image.pool.logits(feat) + bias, head_targets(sc_cov, SCENE))
             raw, grid = grid_outputs(model.det(feat))
-            pos, box_t = det_targets(sc_objs, grid)
+            pos, box_t = det_targets(sc_objs, grid.cpu())
+            pos, box_t = pos.to(dev), box_t.to(dev)
             n_pos = max(int(pos.sum()), 1)
             loss_obj = F.binary_cross_entropy_with_logits(raw[..., 0], pos.float(), reduction='sum') / n_pos
             loss_box = F.smooth_l1_loss(raw[..., 1:][pos], box_t[pos], beta=0.1, reduction='sum') / n_pos
@@ -186,14 +299,16 @@ def main():
                   f'crop-acc {acc:.2f} lr {lr:.2e} scale {scale.item():.1f}', flush=True)
 
     seconds = time.time() - t0
+    save_checkpoint(seconds)
     os.makedirs(args.out, exist_ok=True)
+    model.cpu()
     torch.save(model.state_dict(), os.path.join(args.out, 'family.pt'))
     m = np.mean(hist[-100:], 0) if hist else [None] * 5
-    run = {'seed': args.seed, 'device': 'cpu', 'threads': args.threads, 'torch': torch.__version__, 'steps': step,
-           'crops_per_step': args.crops, 'scenes_per_step': args.scenes, 'scene_side': None if args.clip_only else SCENE, 'crop_side': args.crop, 'clip_only': args.clip_only,
+    run = {'seed': args.seed, 'device': str(dev), 'threads': args.threads, 'text_supervision': args.text, 'tag_weight': args.tag_weight, 'softmax_classes': args.negatives or 'all', 'torch': torch.__version__, 'steps': step,
+           'crops_per_step': args.crops, 'scenes_per_step': args.scenes, 'scene_side': None if args.clip_only else SCENE, 'crop_side': args.crop, 'warmup_crop': args.warmup_crop or None, 'warmup_frac': args.warmup_frac if args.warmup_crop else None, 'clip_only': args.clip_only,
            'label_smoothing': args.label_smoothing,
            'seconds': round(seconds, 1), 'minutes_budget': args.minutes, 'params': n_params, 'lr': args.lr,
-           'styles': list(TRAIN_STYLES), 'final_losses': dict(zip(['total', 'clip', 'attention', 'objectness', 'box'],
+           'styles': list(styles), 'final_losses': dict(zip(['total', 'clip', 'attention', 'objectness', 'box'],
                                                                   [round(float(x), 4) for x in m]))}
     with open(os.path.join(args.out, 'run.json'), 'w') as f:
         json.dump(run, f, indent=2)

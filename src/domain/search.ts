@@ -20,8 +20,17 @@ export interface RerankRequest {
   model?: string;
   /** How many first-stage hits to rerank, from the page's first; default the page size, at most 100. */
   depth?: number;
-  /** Text that conditions the detector; default the query text (required for an image query). */
+  /**
+   * Text that conditions the detector; default the query text. An image query without a prompt is image-guided
+   * (the detector looks for what the query image shows) where the reranker has an image-guided graph.
+   */
   prompt?: string;
+  /**
+   * "Is it there?": drop hits whose detection probability (the reranked score) is below this, 0..1; hits past
+   * `depth` (never reranked) are dropped too. Unset: keep every hit. The model's calibrated default is in its
+   * config.json (loupe.min_score) and is used when `minScore` is `'default'`.
+   */
+  minScore?: number | 'default';
 }
 
 export type RerankStatus = 'RERANKED' | 'IMAGE_UNAVAILABLE';

@@ -1,5 +1,6 @@
 // Search-time localisation: OWL-ViT conditioned on the query text scores each hit's image and returns its best box.
 import type { Box, DecodedImage } from '../domain/types.js';
+import { invalidArgument } from '../domain/errors.js';
 import type { OwlModel } from '../models/detectors.js';
 import { decodeOwl } from '../native/decode.js';
 import { preprocessBatch } from '../native/preprocess.js';
@@ -11,9 +12,18 @@ export interface OwlVerdict {
   box: Box;
 }
 
+/** What the detector is conditioned on: a text, or (image-guided) a picture of the thing. */
+export type OwlQuery = string | { image: DecodedImage };
+
 /** Scores images in batches; one verdict per image (null when the model finds no box at all). */
-export async function owlRerank(model: OwlModel, query: string, images: DecodedImage[], batchSize = 4): Promise<(OwlVerdict | null)[]> {
+export async function owlRerank(model: OwlModel, query: OwlQuery, images: DecodedImage[], batchSize = 4): Promise<(OwlVerdict | null)[]> {
   const out: (OwlVerdict | null)[] = [];
+  let queryPixels: Float32Array | null = null;
+  if (typeof query !== 'string') {
+    const pre = model.queryImagePreprocessing;
+    if (!pre) throw invalidArgument('a reranker with an image-guided graph, or a text prompt (rerank.prompt)', 'rerank', model.id);
+    queryPixels = await preprocessBatch(query.image, new Float32Array([0, 0, query.image.width, query.image.height]), pre);
+  }
   const s = model.preprocessing.size;
   const per = 3 * s * s;
   for (let i = 0; i < images.length; i += batchSize) {
@@ -23,7 +33,9 @@ export async function owlRerank(model: OwlModel, query: string, images: DecodedI
       const img = batch[j]!;
       pixels.set(await preprocessBatch(img, new Float32Array([0, 0, img.width, img.height]), model.preprocessing), j * per);
     }
-    const { logits, boxes, patches, queries } = await model.detect(pixels, batch.length, [query]);
+    const { logits, boxes, patches, queries } = queryPixels
+      ? await model.detectByImage(pixels, batch.length, queryPixels, 1)
+      : await model.detect(pixels, batch.length, [query as string]);
     for (let j = 0; j < batch.length; j++) {
       const img = batch[j]!;
       const det = await decodeOwl(logits.subarray(j * patches * queries, (j + 1) * patches * queries), boxes.subarray(j * patches * 4, (j + 1) * patches * 4), {

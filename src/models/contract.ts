@@ -80,6 +80,18 @@ function checkType(dir: string, file: string, what: string, meta: ort.InferenceS
 }
 
 /** Checks a created session's input and output names (and element types) against `contract`. */
+/**
+ * Optional second graph of an OWL-ViT folder: image-guided detection (OWL-ViT's image conditioning). The queries are
+ * pictures of the thing, preprocessed like the folder's images but at the side query_pixel_values declares.
+ * Loupe's emoji-owl ships one; public OWL-ViT exports do not (an image query then needs rerank.prompt).
+ */
+export const OWL_IMAGE_GUIDED: OnnxContract = {
+  file: 'onnx/image_guided.onnx',
+  inputs: { query_pixel_values: 'float32', pixel_values: 'float32' },
+  optionalInputs: {},
+  outputs: { logits: 'float32', pred_boxes: 'float32' },
+};
+
 export function checkSessionIo(dir: string, contract: OnnxContract, session: ort.InferenceSession): void {
   const { file } = contract;
   const inputs = session.inputNames;

@@ -2,11 +2,13 @@
 // and DINO-style attention (CLS→patch attention per head). Each loads its folder, checks the contract and runs one
 // ONNX session; decoding to boxes is native work (src/native/decode.ts, attention-boxes.ts).
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { invalidArgument } from '../domain/errors.js';
 import { recordInference } from './clip-model.js';
-import { checkSessionIo, declaredShape, MODEL_CONTRACTS, modelInvalid, type ModelKind } from './contract.js';
+import { checkSessionIo, declaredShape, MODEL_CONTRACTS, modelInvalid, OWL_IMAGE_GUIDED, type ModelKind } from './contract.js';
 import { isObject, loadModelFolder, positiveInt, type ModelFolder } from './folder.js';
 import { stderrLogger, type ModelLogger } from './log.js';
 import { derivePreprocessing, type ImagePreprocessing } from './preprocessing.js';
@@ -48,7 +50,7 @@ function floats(dir: string, result: ort.InferenceSession.ReturnType, name: stri
   return t;
 }
 
-/** OWL-ViT: text queries condition per-patch class scores; each patch also regresses a box. */
+/** OWL-ViT: text queries (or, with an image-guided graph, query images) condition per-patch class scores; each patch also regresses a box. */
 export class OwlModel {
   private constructor(
     readonly id: string,
@@ -56,6 +58,10 @@ export class OwlModel {
     readonly preprocessing: ImagePreprocessing,
     private readonly tokenizer: TextTokenizer,
     private readonly session: ort.InferenceSession,
+    /** The image-guided graph and its query preprocessing, when the folder has onnx/image_guided.onnx. */
+    private readonly imageGuided: { session: ort.InferenceSession; preprocessing: ImagePreprocessing } | null,
+    /** The folder's calibrated default for rerank.minScore (config.json loupe.min_score), if it states one. */
+    readonly defaultMinScore: number | null,
   ) {}
 
   static async load(dir: string, opts: DetectorOptions = {}): Promise<OwlModel> {
@@ -66,7 +72,33 @@ export class OwlModel {
     const fixed = shape?.[1] ?? null;
     const maxLength = fixed ?? positiveInt(folder.dir, 'config.json text_config.max_position_embeddings', textConfig.max_position_embeddings) ?? 16;
     const tokenizer = new TextTokenizer(folder.dir, folder.tokenizer!.json, folder.tokenizer!.config, { maxLength, padToMaxLength: fixed !== null });
-    return new OwlModel(id, folder.dir, preprocessing, tokenizer, session);
+    const loupe = isObject(folder.config.loupe) ? folder.config.loupe : {};
+    const minScore = loupe.min_score;
+    if (minScore !== undefined && (typeof minScore !== 'number' || !(minScore >= 0 && minScore <= 1))) {
+      await session.release();
+      throw modelInvalid(folder.dir, 'config.json loupe.min_score must be a number from 0 to 1');
+    }
+    let imageGuided: { session: ort.InferenceSession; preprocessing: ImagePreprocessing } | null = null;
+    const guidedPath = join(folder.dir, OWL_IMAGE_GUIDED.file);
+    if (existsSync(guidedPath)) {
+      const guided = (await createSession(guidedPath, { provider: opts.provider, intraOpThreads: opts.intraOpThreads, logger: opts.logger ?? stderrLogger })).session;
+      try {
+        checkSessionIo(folder.dir, OWL_IMAGE_GUIDED, guided);
+        const q = declaredShape(guided.inputMetadata, 'query_pixel_values');
+        const side = q?.[2];
+        if (typeof side !== 'number' || q?.[3] !== side) throw modelInvalid(folder.dir, `${OWL_IMAGE_GUIDED.file} must declare a fixed square query_pixel_values [Q,3,S,S]`);
+        imageGuided = { session: guided, preprocessing: { ...preprocessing, size: side } };
+      } catch (e) {
+        await Promise.all([guided.release(), session.release()]);
+        throw e;
+      }
+    }
+    return new OwlModel(id, folder.dir, preprocessing, tokenizer, session, imageGuided, typeof minScore === 'number' ? minScore : null);
+  }
+
+  /** Preprocessing of a query image for detectByImage, or null when the folder has no image-guided graph. */
+  get queryImagePreprocessing(): ImagePreprocessing | null {
+    return this.imageGuided?.preprocessing ?? null;
   }
 
   /**
@@ -74,23 +106,49 @@ export class OwlModel {
    * (cx, cy, w, h in 0..1 of the model input).
    */
   async detect(pixels: Float32Array, b: number, queries: string[]): Promise<{ logits: Float32Array; boxes: Float32Array; patches: number; queries: number }> {
-    const s = this.preprocessing.size;
-    if (!Number.isInteger(b) || b < 1 || pixels.length !== b * 3 * s * s) throw invalidArgument(`b*3*${s}*${s} values`, 'pixels.length', pixels.length);
+    this.checkPixels(pixels, b);
     if (!queries.length || queries.some((q) => typeof q !== 'string')) throw invalidArgument('a non-empty list of strings', 'queries', queries);
     const tokens = this.tokenizer.encodeBatch(queries);
     const dims = [tokens.count, tokens.length];
+    const s = this.preprocessing.size;
     const result = await timed(this.session, {
       input_ids: new ort.Tensor('int64', tokens.inputIds, dims),
       attention_mask: new ort.Tensor('int64', tokens.attentionMask, dims),
       pixel_values: new ort.Tensor('float32', pixels, [b, 3, s, s]),
     }, ['logits', 'pred_boxes']);
+    return this.unpack(result);
+  }
+
+  /**
+   * Image-guided detection: b images against q query images ([q,3,Sq,Sq], preprocessed with
+   * queryImagePreprocessing). Same outputs as detect. Throws INVALID_INPUT when the folder has no image-guided graph.
+   */
+  async detectByImage(pixels: Float32Array, b: number, queryPixels: Float32Array, q: number): Promise<{ logits: Float32Array; boxes: Float32Array; patches: number; queries: number }> {
+    this.checkPixels(pixels, b);
+    if (!this.imageGuided) throw invalidArgument('a reranker with an image-guided graph (onnx/image_guided.onnx)', 'rerank.model', this.id);
+    const sq = this.imageGuided.preprocessing.size;
+    if (!Number.isInteger(q) || q < 1 || queryPixels.length !== q * 3 * sq * sq) throw invalidArgument(`q*3*${sq}*${sq} values`, 'queryPixels.length', queryPixels.length);
+    const s = this.preprocessing.size;
+    const result = await timed(this.imageGuided.session, {
+      query_pixel_values: new ort.Tensor('float32', queryPixels, [q, 3, sq, sq]),
+      pixel_values: new ort.Tensor('float32', pixels, [b, 3, s, s]),
+    }, ['logits', 'pred_boxes']);
+    return this.unpack(result);
+  }
+
+  private checkPixels(pixels: Float32Array, b: number): void {
+    const s = this.preprocessing.size;
+    if (!Number.isInteger(b) || b < 1 || pixels.length !== b * 3 * s * s) throw invalidArgument(`b*3*${s}*${s} values`, 'pixels.length', pixels.length);
+  }
+
+  private unpack(result: ort.InferenceSession.ReturnType): { logits: Float32Array; boxes: Float32Array; patches: number; queries: number } {
     const logits = floats(this.dir, result, 'logits', 3);
     const boxes = floats(this.dir, result, 'pred_boxes', 3);
     return { logits: logits.data as Float32Array, boxes: boxes.data as Float32Array, patches: logits.dims[1]!, queries: logits.dims[2]! };
   }
 
-  release(): Promise<void> {
-    return this.session.release();
+  async release(): Promise<void> {
+    await Promise.all([this.session.release(), this.imageGuided?.session.release()]);
   }
 }
 

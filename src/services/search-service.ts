@@ -54,6 +54,14 @@ function checkFilters(filters: FieldFilter[] | undefined): FieldFilter[] {
   return filters.map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== null && v !== undefined)) as unknown as FieldFilter);
 }
 
+/** A checked rerank request: the model, how deep, the text prompt (null: image-guided by the query image), the cutoff. */
+interface RerankPlan {
+  model: string;
+  depth: number;
+  prompt: string | null;
+  minScore: number | 'default' | null;
+}
+
 export class SearchService {
   constructor(
     private readonly indexes: IndexService,
@@ -92,11 +100,14 @@ export class SearchService {
     const need = offset + window + 1; // one extra tells whether a next page exists
 
     let candidates: Candidate[];
+    let queryImage: DecodedImage | null = null;
     if (method === 'LEXICAL') {
       candidates = await this.lexical(record, q, constraint, need);
     } else {
       const model = await this.indexes.modelFor(record);
-      const query = await this.encodeQuery(model, q, req);
+      const encoded = await this.encodeQuery(model, q, req);
+      const query = encoded.vector;
+      queryImage = encoded.image;
       const tensor = await this.tensor(record, query, constraint, method === 'HYBRID' ? Math.max(need * 2, 50) : need);
       candidates = method === 'TENSOR' ? tensor : fuse(tensor, await this.lexical(record, q, constraint, Math.max(need * 2, 50)));
     }
@@ -111,7 +122,7 @@ export class SearchService {
         lexicalScore: c.lexicalScore, retrievalScore: null, rerankStatus: null, rerankMessage: null, highlights: c.highlights, fields: d.fields, media: d.media,
       }];
     });
-    if (rerank) hits = await this.rerank(record, hits, rerank);
+    if (rerank) hits = await this.rerank(record, hits, rerank, queryImage);
     hits = hits.slice(0, limit);
     return {
       hits,
@@ -123,22 +134,36 @@ export class SearchService {
     };
   }
 
-  private checkRerank(req: SearchRequest, limit: number, q: string): { model: string; depth: number; prompt: string } {
+  private checkRerank(req: SearchRequest, limit: number, q: string): RerankPlan {
     const r = req.rerank!;
     const depth = r.depth ?? limit;
     if (!Number.isInteger(depth) || depth < 1 || depth > 100) throw invalidArgument('an integer between 1 and 100', 'rerank.depth', depth);
     const prompt = (r.prompt ?? q).trim();
-    if (!prompt) throw new LoupeError('INVALID_INPUT', 'Reranking an image query needs a text prompt (rerank.prompt): the detector is conditioned on text');
+    // No text at all: an image query, localized image-guided (what the query image shows) where the model can.
+    if (!prompt && !req.image) throw new LoupeError('INVALID_INPUT', 'Reranking needs a text prompt (rerank.prompt) or an image query');
     if (prompt.length > 1_000) throw invalidArgument('a prompt of at most 1000 characters', 'rerank.prompt', `${prompt.length} characters`);
-    return { model: r.model ?? this.models.defaultReranker, depth, prompt };
+    const minScore = r.minScore;
+    if (minScore !== undefined && minScore !== 'default' && !(typeof minScore === 'number' && minScore >= 0 && minScore <= 1)) {
+      throw invalidArgument('a number from 0 to 1', 'rerank.minScore', minScore);
+    }
+    return { model: r.model ?? this.models.defaultReranker, depth, prompt: prompt || null, minScore: minScore ?? null };
   }
 
   /**
    * Second stage: OWL-ViT conditioned on the prompt scores each hit's first image; new score = best box score,
    * highlight = that box. Hits whose image cannot be read are kept after the reranked ones, marked.
    */
-  private async rerank(record: IndexRecord, hits: SearchHit[], opts: { model: string; depth: number; prompt: string }): Promise<SearchHit[]> {
+  private async rerank(record: IndexRecord, hits: SearchHit[], opts: RerankPlan, queryImage: DecodedImage | null): Promise<SearchHit[]> {
     const model = await this.models.owl(opts.model);
+    const query = opts.prompt ?? (queryImage ? { image: queryImage } : null);
+    if (query === null) throw new LoupeError('INVALID_INPUT', 'Reranking needs a text prompt (rerank.prompt) or an image query');
+    if (typeof query !== 'string' && !model.queryImagePreprocessing) {
+      throw new LoupeError('INVALID_INPUT', `Reranker ${opts.model} cannot be conditioned on an image (it has no image-guided graph): give rerank.prompt`);
+    }
+    const minScore = opts.minScore === 'default' ? model.defaultMinScore : opts.minScore;
+    if (opts.minScore === 'default' && minScore === null) {
+      throw new LoupeError('INVALID_INPUT', `Reranker ${opts.model} states no calibrated minScore (config.json loupe.min_score): give rerank.minScore`);
+    }
     const head = hits.slice(0, opts.depth);
     const loaded = await Promise.all(
       head.map(async (hit) => {
@@ -152,7 +177,7 @@ export class SearchService {
       }),
     );
     const readable = loaded.filter((l): l is typeof l & { image: DecodedImage; field: string } => l.image !== null);
-    const verdicts = await owlRerank(model, opts.prompt, readable.map((l) => l.image));
+    const verdicts = await owlRerank(model, query, readable.map((l) => l.image));
     const reranked = readable.map((l, i) => {
       const v = verdicts[i];
       return {
@@ -167,19 +192,23 @@ export class SearchService {
     const unavailable = loaded
       .filter((l) => l.image === null)
       .map((l) => ({ ...l.hit, retrievalScore: l.hit.score, rerankStatus: 'IMAGE_UNAVAILABLE' as const, rerankMessage: l.error }));
+    // "Is it there?": only hits the detector vouches for survive a minScore; never-reranked ones cannot.
+    if (minScore !== null) return [...reranked.filter((h) => h.score >= minScore), ...unavailable];
     return [...reranked, ...unavailable, ...hits.slice(opts.depth)];
   }
 
-  private async encodeQuery(model: EmbeddingModel, q: string, req: SearchRequest): Promise<Float32Array> {
+  /** The query's embedding, and the decoded query image for an image query (the reranker may be guided by it). */
+  private async encodeQuery(model: EmbeddingModel, q: string, req: SearchRequest): Promise<{ vector: Float32Array; image: DecodedImage | null }> {
     if (req.image) {
       const loaded = await loadImageBytes(req.image.kind === 'url' ? { kind: 'url', url: req.image.url } : { kind: 'upload', name: req.image.name, bytes: req.image.bytes, type: req.image.type }, this.policy);
       const image = await decodeImage(loaded.bytes, { maxPixels: this.maxPixels });
       const pixels = await preprocessBatch(image, new Float32Array([0, 0, image.width, image.height]), model.preprocessing);
-      return model.embedImages(pixels, 1);
+      return { vector: await model.embedImages(pixels, 1), image };
     }
     // A text with no words the model knows embeds to zeros: every score is 0, still a valid (empty-handed) answer.
-    return model.embedTexts([q]);
+    return { vector: await model.embedTexts([q]), image: null };
   }
+
 
   /** FAISS top-k over chunks, grouped per document (score = best chunk), deepening k until enough documents. */
   private async tensor(record: IndexRecord, query: Float32Array, constraint: ChunkConstraint, need: number): Promise<Candidate[]> {

@@ -127,5 +127,18 @@ describe('model-proposed regions and reranking', () => {
       const withPrompt = await t.loupe.search.search('rr', { image: { kind: 'url', url: server.url('/c.png') }, rerank: { prompt: 'red' } });
       expect(withPrompt.hits[0]!.id).toBe('c');
     });
+
+    it('rerank.minScore keeps only hits the detector scores at or above it, and none past depth', async () => {
+      const all = await t.loupe.search.search('rr', { q: 'red', searchableAttributes: ['caption'], limit: 3, rerank: {} });
+      const scores = all.hits.map((h) => h.score);
+      const cut = (scores[0]! + scores[1]!) / 2; // between the best and the second
+      const res = await t.loupe.search.search('rr', { q: 'red', searchableAttributes: ['caption'], limit: 3, rerank: { minScore: cut } });
+      expect(res.hits.map((h) => h.id)).toEqual([all.hits[0]!.id]);
+      const shallow = await t.loupe.search.search('rr', { q: 'red', searchableAttributes: ['caption'], limit: 3, rerank: { depth: 1, minScore: 0 } });
+      expect(shallow.hits).toHaveLength(1); // the two never-reranked hits cannot vouch for the object
+      await expect(t.loupe.search.search('rr', { q: 'red', rerank: { minScore: 1.5 } })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/rerank\.minScore/) });
+      // color-owl states no calibrated default.
+      await expect(t.loupe.search.search('rr', { q: 'red', rerank: { minScore: 'default' } })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/loupe\.min_score/) });
+    });
   });
 });

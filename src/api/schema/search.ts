@@ -1,4 +1,5 @@
 // The search query: text or image, TENSOR / LEXICAL / HYBRID, filters, pagination; hits with highlight boxes.
+import { LoupeError } from '../../domain/errors.js';
 import type { SearchHit, SearchResponse } from '../../domain/search.js';
 import { builder } from '../builder.js';
 import { HighlightRef } from './box.js';
@@ -32,7 +33,9 @@ const RerankInput = builder.inputType('RerankInput', {
   fields: (t) => ({
     model: t.string({ description: 'Reranker model folder (default: the server default, e.g. color-owl)' }),
     depth: t.int({ description: 'How many first-stage hits to rerank (default: limit; at most 100)' }),
-    prompt: t.string({ description: 'Text conditioning the detector (default: q; required for an image query)' }),
+    prompt: t.string({ description: 'Text conditioning the detector (default: q). An image query without a prompt is image-guided where the reranker supports it (the default emoji-owl does)' }),
+    minScore: t.float({ description: 'Drop hits whose detection probability is below this (0..1); hits past depth are dropped too. Unset: keep every hit' }),
+    useDefaultMinScore: t.boolean({ description: "Use the reranker's calibrated minScore (config.json loupe.min_score; emoji-owl: chosen on validation scenes)" }),
   }),
 });
 
@@ -90,6 +93,9 @@ builder.queryFields((t) => ({
     args: { index: t.arg.string({ required: true }), input: t.arg({ type: SearchInput, required: true }) },
     errors: { union: { name: 'SearchResult' } },
     resolve: async (_r, { index, input }, ctx) => {
+      if (input.rerank?.useDefaultMinScore && input.rerank.minScore !== null && input.rerank.minScore !== undefined) {
+        throw new LoupeError('INVALID_INPUT', 'Give rerank.minScore or rerank.useDefaultMinScore, not both');
+      }
       let image;
       if (input.image?.file) {
         const f = input.image.file;
@@ -111,7 +117,10 @@ builder.queryFields((t) => ({
         searchableAttributes: input.searchableAttributes ?? undefined,
         minScore: input.minScore ?? undefined,
         rerank: input.rerank
-          ? { model: input.rerank.model ?? undefined, depth: input.rerank.depth ?? undefined, prompt: input.rerank.prompt ?? undefined }
+          ? {
+              model: input.rerank.model ?? undefined, depth: input.rerank.depth ?? undefined, prompt: input.rerank.prompt ?? undefined,
+              minScore: input.rerank.useDefaultMinScore ? 'default' : (input.rerank.minScore ?? undefined),
+            }
           : undefined,
       });
     },

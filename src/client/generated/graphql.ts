@@ -87,10 +87,14 @@ export type RegionMethodInput = {
 export type RerankInput = {
   /** How many first-stage hits to rerank (default: limit; at most 100) */
   depth?: number | null | undefined;
+  /** Drop hits whose detection probability is below this (0..1); hits past depth are dropped too. Unset: keep every hit */
+  minScore?: number | null | undefined;
   /** Reranker model folder (default: the server default, e.g. color-owl) */
   model?: string | null | undefined;
-  /** Text conditioning the detector (default: q; required for an image query) */
+  /** Text conditioning the detector (default: q). An image query without a prompt is image-guided where the reranker supports it (the default emoji-owl does) */
   prompt?: string | null | undefined;
+  /** Use the reranker's calibrated minScore (config.json loupe.min_score; emoji-owl: chosen on validation scenes) */
+  useDefaultMinScore?: boolean | null | undefined;
 };
 
 export type RerankStatus =

@@ -1,0 +1,78 @@
+"""Rebuilds a trained family's backbone and detector head (nets.Family) in torch from a shipped emoji-yolox ONNX export,
+so that a new OWL head (train_owl.py) can be trained on, and exported with, exactly the proposals of the shipped
+detector without retraining it (checkpoints are not committed; the ONNX file is).
+
+torch.onnx.export folds each BatchNorm into the preceding convolution; here the folded weight goes back into the
+convolution and the folded bias into an identity BatchNorm (mean 0, var 1 - eps, weight 1), which is exact in eval mode.
+
+  /usr/bin/python3 models/train/from_onnx.py --yolox models/emoji-yolox --out .cache/train/family-shipped
+"""
+import argparse
+import json
+import os
+
+import onnx
+import torch
+from onnx import numpy_helper
+
+from common import ROOT, Vocab, load_classes
+from nets import Family
+
+
+def conv_bn_pairs(model):
+    """(conv, bn or None) in forward order for the backbone and the detector head."""
+    pairs = []
+    for part in (model.image.backbone, model.det):
+        mods = list(part.modules())
+        for i, m in enumerate(mods):
+            if isinstance(m, torch.nn.Conv2d):
+                bn = mods[i + 1] if i + 1 < len(mods) and isinstance(mods[i + 1], torch.nn.BatchNorm2d) else None
+                pairs.append((m, bn))
+    return pairs
+
+
+def load_detector(yolox_dir, vocab_size):
+    graph = onnx.load(os.path.join(yolox_dir, 'onnx', 'model.onnx')).graph
+    init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    convs = [n for n in graph.node if n.op_type == 'Conv']
+    model = Family(vocab_size, detector=True)
+    pairs = conv_bn_pairs(model)
+    if len(pairs) != len(convs):
+        raise SystemExit(f'{yolox_dir}: {len(convs)} Conv nodes, the family has {len(pairs)} convolutions: not this architecture')
+    with torch.no_grad():
+        for (conv, bn), node in zip(pairs, convs):
+            w = init[node.input[1]]
+            b = init[node.input[2]] if len(node.input) > 2 else torch.zeros(w.shape[0])
+            if tuple(w.shape) != tuple(conv.weight.shape):
+                raise SystemExit(f'{node.name}: weight {tuple(w.shape)} does not fit {tuple(conv.weight.shape)}')
+            conv.weight.copy_(w)
+            if bn is None:
+                conv.bias.copy_(b)
+            else:
+                bn.weight.fill_(1.0)
+                bn.bias.copy_(b)
+                bn.running_mean.zero_()
+                bn.running_var.fill_(1.0 - bn.eps)
+    return model.eval()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--yolox', default=os.path.join(ROOT, 'models', 'emoji-yolox'))
+    ap.add_argument('--out', required=True)
+    args = ap.parse_args()
+    vocab = Vocab(load_classes()['vocab'])
+    model = load_detector(args.yolox, len(vocab.tokens))
+    os.makedirs(args.out, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(args.out, 'family.pt'))
+    with open(os.path.join(args.yolox, 'training_run.json')) as f:
+        run = json.load(f)
+    run['rebuilt_from'] = os.path.relpath(os.path.join(args.yolox, 'onnx', 'model.onnx'), ROOT)
+    run['note'] = 'detector and backbone of the shipped emoji-yolox (not retrained); text tower and CLIP head unused'
+    with open(os.path.join(args.out, 'run.json'), 'w') as f:
+        json.dump(run, f, indent=2)
+    print(f'rebuilt {args.yolox} -> {args.out}/family.pt')
+
+
+if __name__ == '__main__':
+    main()
