@@ -147,10 +147,16 @@ program
   .option('--rerank', 'rerank the hits with the OWL-ViT-contract detector conditioned on the query (box on the match)')
   .option('--rerank-depth <n>', 'how many first-stage hits to rerank (default: --limit)', (v) => Number(v))
   .option('--rerank-model <name>', 'reranker model folder (default: the server default)')
+  .option('--min-score <p|default>', 'with reranking: keep only hits the detector scores at least p (0..1), or at its calibrated default ("is it there?")')
   .option('--json', 'print {"hits":[{"id","score","highlights":[{"field","box"}]}]}')
   .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
-  .action(async (query: string, opts: { index: string; limit: number; method: string; json?: boolean; url: string; fields?: string; rerank?: boolean; rerankDepth?: number; rerankModel?: string }) => {
-    const rerank = opts.rerank || opts.rerankDepth !== undefined || opts.rerankModel !== undefined ? { depth: opts.rerankDepth, model: opts.rerankModel } : undefined;
+  .action(async (query: string, opts: { index: string; limit: number; method: string; json?: boolean; url: string; fields?: string; rerank?: boolean; rerankDepth?: number; rerankModel?: string; minScore?: string }) => {
+    if (opts.minScore !== undefined && opts.minScore !== 'default' && !(Number(opts.minScore) >= 0 && Number(opts.minScore) <= 1)) {
+      fail(`--min-score takes a number from 0 to 1 or "default", not ${JSON.stringify(opts.minScore)}`);
+    }
+    const cutoff = opts.minScore === undefined ? {} : opts.minScore === 'default' ? { useDefaultMinScore: true } : { minScore: Number(opts.minScore) };
+    const rerank = opts.rerank || opts.rerankDepth !== undefined || opts.rerankModel !== undefined || opts.minScore !== undefined
+      ? { depth: opts.rerankDepth, model: opts.rerankModel, ...cutoff } : undefined;
     const res = await ops.execute(client(opts), ops.SearchDocument, {
       index: opts.index,
       input: {
