@@ -56,6 +56,32 @@ def load_detector(yolox_dir, vocab_size):
     return model.eval()
 
 
+def load_image_tower(tower, clip_dir):
+    """Loads a shipped CLIP-contract vision_model.onnx of this family (BatchNorm folded) into `tower` (nets.ImageTower)."""
+    graph = onnx.load(os.path.join(clip_dir, 'onnx', 'vision_model.onnx')).graph
+    init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    convs = [n for n in graph.node if n.op_type == 'Conv']
+    mods = list(tower.backbone.modules())
+    pairs = [(m, mods[i + 1] if i + 1 < len(mods) and isinstance(mods[i + 1], torch.nn.BatchNorm2d) else None)
+             for i, m in enumerate(mods) if isinstance(m, torch.nn.Conv2d)]
+    if len(convs) != len(pairs) + 2:
+        raise SystemExit(f'{clip_dir}: {len(convs)} Conv nodes, the image tower has {len(pairs) + 2}: not this architecture')
+    with torch.no_grad():
+        for (conv, bn), node in zip(pairs, convs):
+            conv.weight.copy_(init[node.input[1]])
+            bn.weight.fill_(1.0)
+            bn.bias.copy_(init[node.input[2]])
+            bn.running_mean.zero_()
+            bn.running_var.fill_(1.0 - bn.eps)
+        state = {k[len('m.image.'):]: v for k, v in init.items() if k.startswith('m.image.')}
+        missing = [k for k in ('pool.query.weight', 'pool.value.weight', 'pool.proj.0.weight', 'pool.proj.2.weight') if k not in state]
+        if missing:
+            raise SystemExit(f'{clip_dir}: no initializer for {missing}')
+        for k, v in state.items():
+            dict(tower.named_parameters())[k].copy_(v)
+    return tower
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--yolox', default=os.path.join(ROOT, 'models', 'emoji-yolox'))

@@ -167,6 +167,9 @@ def main():
     ap.add_argument('--crop', type=int, default=CROP, help='side of the CLIP image tower input (multiple of 8)')
     ap.add_argument('--warmup-crop', type=int, default=0, help='train at this smaller crop side first (progressive resizing), then at --crop')
     ap.add_argument('--warmup-frac', type=float, default=0.6, help='share of the time budget spent at --warmup-crop')
+    ap.add_argument('--init-image', default=None, help='start the image tower from a shipped CLIP folder of this family (its ONNX)')
+    ap.add_argument('--freeze-image-frac', type=float, default=0.0, help='share of the budget with the image tower frozen (text tower catches up)')
+    ap.add_argument('--image-lr-mult', type=float, default=1.0, help='image tower lr relative to --lr')
     ap.add_argument('--clip-only', action='store_true', help='only the CLIP towers (crops); no scenes, no detector')
     ap.add_argument('--label-smoothing', type=float, default=0.1)
     ap.add_argument('--seed', type=int, default=1234)
@@ -195,8 +198,17 @@ def main():
     stacked = torch.stack([sp for sp, _ in loaded])
     present = torch.stack([p for _, p in loaded])
     pick = Picker(stacked, present, train_ids, g)
-    model = Family(len(vocab.tokens), detector=not args.clip_only).to(dev)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.05)
+    model = Family(len(vocab.tokens), detector=not args.clip_only)
+    if args.init_image:
+        from from_onnx import load_image_tower
+        load_image_tower(model.image, args.init_image)
+        print(f'image tower initialised from {args.init_image}', flush=True)
+    model = model.to(dev)
+    image_params = list(model.image.parameters())
+    ids_image = {id(p) for p in image_params}
+    opt = torch.optim.AdamW([{'params': image_params, 'lr_mult': args.image_lr_mult, 'frozen_until': args.freeze_image_frac},
+                             {'params': [p for p in model.parameters() if id(p) not in ids_image], 'lr_mult': 1.0, 'frozen_until': 0.0}],
+                            lr=args.lr, weight_decay=0.05)
     n_params = sum(p.numel() for p in model.parameters())
     print(f'{len(train_ids)} training classes x {len(styles)} styles ({int(present[:, train_ids].sum())} sprites), '
           f'vocab {len(vocab.tokens)}, {n_params / 1e6:.2f}M parameters, device {dev}, crop {args.crop}{" after " + str(args.warmup_crop) if args.warmup_crop else ""}', flush=True)
@@ -237,7 +249,7 @@ def main():
             break
         lr = args.lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0)))
         for group in opt.param_groups:
-            group['lr'] = lr
+            group['lr'] = 0.0 if frac < group['frozen_until'] else lr * group['lr_mult']
         model.train()
         # --- crops: CLIP loss + attention
         side = args.warmup_crop if args.warmup_crop and frac < args.warmup_frac else args.crop
@@ -306,7 +318,8 @@ def main():
     m = np.mean(hist[-100:], 0) if hist else [None] * 5
     run = {'seed': args.seed, 'device': str(dev), 'threads': args.threads, 'text_supervision': args.text, 'tag_weight': args.tag_weight, 'softmax_classes': args.negatives or 'all', 'torch': torch.__version__, 'steps': step,
            'crops_per_step': args.crops, 'scenes_per_step': args.scenes, 'scene_side': None if args.clip_only else SCENE, 'crop_side': args.crop, 'warmup_crop': args.warmup_crop or None, 'warmup_frac': args.warmup_frac if args.warmup_crop else None, 'clip_only': args.clip_only,
-           'label_smoothing': args.label_smoothing,
+           'label_smoothing': args.label_smoothing, 'init_image': args.init_image, 'freeze_image_frac': args.freeze_image_frac,
+           'image_lr_mult': args.image_lr_mult,
            'seconds': round(seconds, 1), 'minutes_budget': args.minutes, 'params': n_params, 'lr': args.lr,
            'styles': list(styles), 'final_losses': dict(zip(['total', 'clip', 'attention', 'objectness', 'box'],
                                                                   [round(float(x), 4) for x in m]))}
