@@ -29,6 +29,8 @@ export interface LoupeConfig {
   fetchConnectTimeoutMs: number;
   fetchTotalTimeoutMs: number;
   fetchConcurrency: number;
+  /** Decoded image pixels held at once by all indexing requests together, in bytes. */
+  decodeBudgetBytes: number;
   /** Snapshot a FAISS index after this many applied changes (and on shutdown). */
   snapshotEvery: number;
   /** A filtered tensor search scores up to this many matching chunks exactly; beyond, FAISS hits are post-filtered. */
@@ -108,6 +110,7 @@ export function loadConfig(overrides: Partial<LoupeConfig> = {}): LoupeConfig {
     fetchConnectTimeoutMs: envInt('LOUPE_FETCH_CONNECT_TIMEOUT_MS', 5_000),
     fetchTotalTimeoutMs: envInt('LOUPE_FETCH_TOTAL_TIMEOUT_MS', 20_000),
     fetchConcurrency: envInt('LOUPE_FETCH_CONCURRENCY', 8),
+    decodeBudgetBytes: envInt('LOUPE_DECODE_BUDGET_BYTES', 256 * 1024 * 1024),
     snapshotEvery: envInt('LOUPE_SNAPSHOT_EVERY', 2_000),
     filterExactMax: envInt('LOUPE_FILTER_EXACT_MAX', 50_000),
     auth: envAuth(),

@@ -7,6 +7,8 @@ import type { Loupe } from '../services/loupe.js';
 export interface ApiContext {
   loupe: Loupe;
   requestId: string;
+  /** Aborted when the client disconnects before the answer is sent (long mutations stop their work). */
+  signal?: AbortSignal;
 }
 
 export const builder = new SchemaBuilder<{

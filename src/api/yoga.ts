@@ -62,6 +62,7 @@ export function createApi(loupe: Loupe, log: Logger): LoupeYoga {
     context: ({ request }) => ({
       loupe,
       requestId: requestIdOf(request.headers.get('x-request-id')),
+      signal: request.signal,
     }),
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),

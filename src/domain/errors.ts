@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'FORBIDDEN_ADDRESS'
   | 'PATH_NOT_ALLOWED'
   | 'MODEL_MISMATCH'
-  | 'MODEL_INVALID';
+  | 'MODEL_INVALID'
+  | 'CANCELLED';
 
 export class LoupeError extends Error {
   constructor(

@@ -48,11 +48,39 @@ export async function selectProposals(boxes: Float32Array, scores: Float32Array,
 export class RegionProposer {
   constructor(private readonly models: ProposalModels) {}
 
-  async propose(method: RegionMethod, image: DecodedImage): Promise<Box[]> {
-    if (!isDetectorMethod(method)) return proposeGridRegions(method, image.width, image.height);
-    const whole: Box = { x1: 0, y1: 0, x2: image.width, y2: image.height };
+  /** The input size of the detector behind `method` (null for the grids): it bounds how small an image may be decoded. */
+  async detectorInput(method: RegionMethod): Promise<{ width: number; height: number } | null> {
+    if (method.kind === 'yolox') {
+      const m = await this.models.yolox(method.model);
+      return { width: m.inputWidth, height: m.inputHeight };
+    }
+    if (method.kind === 'dino-v1' || method.kind === 'dino-v2') {
+      const s = (await this.models.dino(method.model)).preprocessing.size;
+      return { width: s, height: s };
+    }
+    return null;
+  }
+
+  /**
+   * Boxes in ORIGINAL pixels of an `original`-sized image (default: the image's own size); `image` may be a uniformly
+   * shrunk copy of it (see decode-size.ts): detectors run on it and their boxes are mapped back.
+   */
+  async propose(method: RegionMethod, image: DecodedImage, original: { width: number; height: number } = image): Promise<Box[]> {
+    if (!isDetectorMethod(method)) return proposeGridRegions(method, original.width, original.height);
+    const whole: Box = { x1: 0, y1: 0, x2: original.width, y2: original.height };
     const detections = method.kind === 'yolox' ? await this.yolox(method, image) : await this.dino(method, image);
-    return [whole, ...(await selectProposals(detections.boxes, detections.scores, method, image.width, image.height))];
+    const sx = original.width / image.width;
+    const sy = original.height / image.height;
+    if (sx !== 1 || sy !== 1) {
+      const b = detections.boxes;
+      for (let i = 0; i < b.length; i += 4) {
+        b[i]! *= sx;
+        b[i + 1]! *= sy;
+        b[i + 2]! *= sx;
+        b[i + 3]! *= sy;
+      }
+    }
+    return [whole, ...(await selectProposals(detections.boxes, detections.scores, method, original.width, original.height))];
   }
 
   private async yolox(method: DetectorRegionMethod, image: DecodedImage): Promise<{ boxes: Float32Array; scores: Float32Array }> {

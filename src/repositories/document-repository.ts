@@ -14,6 +14,13 @@ export interface NewChunk {
   vector: Float32Array;
 }
 
+export interface NewDocument {
+  externalId: string;
+  fields: DocumentFields;
+  media: Record<string, MediaInfo>;
+  chunks: NewChunk[];
+}
+
 export interface StoredDocument {
   pk: bigint;
   id: string;
@@ -64,53 +71,75 @@ function boxOf(r: { x1: number | null; y1: number | null; x2: number | null; y2:
 export class DocumentRepository {
   constructor(private readonly prisma: Db) {}
 
-  /**
-   * Inserts or replaces one document and all its chunks in one transaction. The index row is locked first, so
-   * the sequence numbers of one index commit in order (the vector index relies on it).
-   */
+  /** Inserts or replaces one document and all its chunks in one transaction (see replaceMany). */
   async replace(indexId: number, externalId: string, fields: DocumentFields, media: Record<string, MediaInfo>, chunks: NewChunk[]): Promise<{ replaced: boolean }> {
+    const [result] = await this.replaceMany(indexId, [{ externalId, fields, media, chunks }]);
+    return result!;
+  }
+
+  /**
+   * Inserts or replaces several documents (distinct external ids) and all their chunks in ONE transaction, with a
+   * fixed number of statements whatever the count (plus one update per replaced document). The index row is locked
+   * first, so the sequence numbers of one index commit in order (the vector index relies on it).
+   */
+  async replaceMany(indexId: number, docs: NewDocument[]): Promise<{ replaced: boolean }[]> {
+    if (!docs.length) return [];
+    const ids = docs.map((d) => d.externalId);
+    if (new Set(ids).size !== ids.length) throw new Error('replaceMany: external ids must be distinct within one call');
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT 1 FROM indexes WHERE id = ${indexId} FOR UPDATE`;
-      const existing = await tx.document.findUnique({ where: { indexId_externalId: { indexId, externalId } }, select: { id: true } });
+      const existing = new Map(
+        (await tx.document.findMany({ where: { indexId, externalId: { in: ids } }, select: { id: true, externalId: true } })).map((d) => [d.externalId, d.id]),
+      );
       let maxSeq = 0n;
-      let documentId: bigint;
-      if (existing) {
-        documentId = existing.id;
-        const old = await tx.chunk.findMany({ where: { documentId }, select: { seq: true } });
-        if (old.length) {
-          await tx.chunk.deleteMany({ where: { documentId } });
-          const rows = await tx.$queryRaw<{ seq: bigint }[]>`
-            INSERT INTO chunk_deletions (seq, index_id, chunk_seq)
-            SELECT nextval('loupe_seq'), ${indexId}, s FROM unnest(${old.map((o) => o.seq)}::bigint[]) AS s
-            RETURNING seq`;
-          for (const r of rows) if (r.seq > maxSeq) maxSeq = r.seq;
+      if (existing.size) {
+        const pks = [...existing.values()];
+        const rows = await tx.$queryRaw<{ seq: bigint }[]>`
+          WITH gone AS (DELETE FROM chunks WHERE document_id = ANY(${pks}::bigint[]) RETURNING seq)
+          INSERT INTO chunk_deletions (seq, index_id, chunk_seq)
+          SELECT nextval('loupe_seq'), ${indexId}, gone.seq FROM gone
+          RETURNING seq`;
+        for (const r of rows) if (r.seq > maxSeq) maxSeq = r.seq;
+        const now = new Date();
+        for (const d of docs) {
+          const pk = existing.get(d.externalId);
+          if (pk !== undefined) await tx.document.update({ where: { id: pk }, data: { fields: d.fields, media: d.media as object, updatedAt: now } });
         }
-        await tx.document.update({ where: { id: documentId }, data: { fields, media: media as object, updatedAt: new Date() } });
-      } else {
-        documentId = (await tx.document.create({ data: { indexId, externalId, fields, media: media as object }, select: { id: true } })).id;
       }
-      if (chunks.length) {
-        const seqs = await tx.$queryRaw<{ seq: bigint }[]>`SELECT nextval('loupe_seq') AS seq FROM generate_series(1, ${chunks.length}::int)`;
-        await tx.chunk.createMany({
-          data: chunks.map((c, i) => ({
-            seq: seqs[i]!.seq,
+      const fresh = docs.filter((d) => !existing.has(d.externalId));
+      const created = fresh.length
+        ? await tx.document.createManyAndReturn({
+            data: fresh.map((d) => ({ indexId, externalId: d.externalId, fields: d.fields, media: d.media as object })),
+            select: { id: true, externalId: true },
+          })
+        : [];
+      const pkOf = new Map([...existing, ...created.map((c) => [c.externalId, c.id] as const)]);
+      const total = docs.reduce((n, d) => n + d.chunks.length, 0);
+      if (total) {
+        const seqs = await tx.$queryRaw<{ seq: bigint }[]>`SELECT nextval('loupe_seq') AS seq FROM generate_series(1, ${total}::int)`;
+        let k = 0;
+        const data = docs.flatMap((d) => {
+          const documentId = pkOf.get(d.externalId)!;
+          return d.chunks.map((c, position) => ({
+            seq: seqs[k++]!.seq,
             indexId,
             documentId,
             field: c.field,
             kind: c.kind,
-            position: i,
+            position,
             x1: c.box?.x1 ?? null,
             y1: c.box?.y1 ?? null,
             x2: c.box?.x2 ?? null,
             y2: c.box?.y2 ?? null,
             text: c.text,
             vector: toBytes(c.vector),
-          })),
+          }));
         });
+        await tx.chunk.createMany({ data });
         for (const s of seqs) if (s.seq > maxSeq) maxSeq = s.seq;
       }
       if (maxSeq > 0n) await tx.index.update({ where: { id: indexId }, data: { lastSeq: maxSeq } });
-      return { replaced: existing !== null };
+      return docs.map((d) => ({ replaced: existing.has(d.externalId) }));
     }, { timeout: 60_000, maxWait: 30_000 });
   }
 

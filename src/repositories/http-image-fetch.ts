@@ -171,12 +171,19 @@ async function readCappedBody(res: IncomingMessage, url: URL, maxBytes: number):
   return Buffer.concat(chunks, total);
 }
 
-export async function fetchImageOverHttp(value: string, policy: ImageSourcePolicy): Promise<FetchedImage> {
+/**
+ * `signal` (optional) cancels the download from outside, e.g. when the client that asked for it has gone away: the
+ * socket is destroyed at once and the promise rejects with the signal's reason.
+ */
+export async function fetchImageOverHttp(value: string, policy: ImageSourcePolicy, signal?: AbortSignal): Promise<FetchedImage> {
   let url = parseImageUrl(value);
+  if (signal?.aborted) throw signal.reason;
   const deadline = new AbortController();
   const timer = setTimeout(() => {
     deadline.abort(fetchFailed(`Fetching ${redact(url)} timed out after ${policy.totalTimeoutMs} ms`));
   }, policy.totalTimeoutMs);
+  const onCancel = (): void => deadline.abort(signal!.reason);
+  signal?.addEventListener('abort', onCancel, { once: true });
   try {
     for (let hop = 0; ; hop++) {
       const res = await requestHop(url, policy, deadline.signal);
@@ -203,6 +210,7 @@ export async function fetchImageOverHttp(value: string, policy: ImageSourcePolic
     throw e;
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', onCancel);
   }
 }
 

@@ -22,6 +22,8 @@ export const DEFAULT_MAX_PIXELS = 50_000_000;
 export interface DecodeOptions {
   /** Largest accepted width × height (of the first frame), checked before decoding. */
   maxPixels?: number;
+  /** Decode straight to this upright size (each side at most the image's own); default: full size. */
+  size?: { width: number; height: number };
 }
 
 const DECODABLE = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/tiff', 'image/avif', 'image/heif']);
@@ -54,7 +56,32 @@ function decodeError(e: unknown): LoupeError {
   return unreadable(`The image could not be decoded: ${message.split('\n')[0]}`, e);
 }
 
-export async function decodeImage(bytes: Buffer | Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
+export interface ImageHeader {
+  /** Upright (EXIF-oriented) size of the first frame, read from the header: what decodeImage returns at full size. */
+  width: number;
+  height: number;
+  /**
+   * Whether libvips can decode it row by row (baseline JPEG, non-interlaced PNG, WebP, TIFF), so that a shrinking
+   * decode never holds the full-size pixels. Interlaced PNG, progressive JPEG, GIF and AVIF/HEIF are decoded whole.
+   */
+  streams: boolean;
+}
+
+/** Bytes a decode to `size` holds at its peak: the RGB output, or the full-size image when it cannot stream. */
+export function decodeBytes(header: ImageHeader, size: { width: number; height: number } = header): number {
+  const out = size.width * size.height * 3;
+  return header.streams ? out : Math.max(out, header.width * header.height * 4);
+}
+
+/**
+ * Reads and checks an image's header: type, dimensions and the pixel limit, without decoding any pixel. What the
+ * caller learns here (the upright size) is what it needs to choose a decode size and to reserve memory for it.
+ */
+export async function inspectImage(bytes: Buffer | Uint8Array, options: DecodeOptions = {}): Promise<ImageHeader> {
+  return (await readHeader(bytes, options)).header;
+}
+
+async function readHeader(bytes: Buffer | Uint8Array, options: DecodeOptions): Promise<{ header: ImageHeader; input: Buffer; maxPixels: number }> {
   if (!(bytes instanceof Uint8Array)) throw invalidArgument('a Buffer or Uint8Array', 'bytes', bytes);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!Number.isInteger(maxPixels) || maxPixels < 1) throw invalidArgument('a positive integer', 'maxPixels', maxPixels);
@@ -89,15 +116,38 @@ export async function decodeImage(bytes: Buffer | Uint8Array, options: DecodeOpt
       `The image declares ${width} × ${height} = ${width * height} pixels, over the limit of ${maxPixels} pixels`,
     );
   }
+  // EXIF orientations 5-8 turn the image by a quarter: the upright image has the sides swapped.
+  const turned = (meta.orientation ?? 1) >= 5;
+  const streams = !meta.isProgressive && ['jpeg', 'png', 'webp', 'tiff'].includes(meta.format ?? '');
+  return { header: turned ? { width: height, height: width, streams } : { width, height, streams }, input, maxPixels };
+}
 
+/**
+ * Decodes to upright 8-bit RGB. With `options.size` (upright pixels, at most the image's own size) the image is
+ * shrunk while it loads: libvips streams the rows through the resize (JPEG even decodes at a fraction of its size),
+ * so neither the full-size pixels nor their memory ever exist.
+ */
+export async function decodeImage(bytes: Buffer | Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const { header, input, maxPixels } = await readHeader(bytes, options);
+  const size = options.size;
+  if (size !== undefined) {
+    const ok = (v: unknown, max: number) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
+    if (size === null || typeof size !== 'object' || !ok(size.width, header.width) || !ok(size.height, header.height)) {
+      throw invalidArgument(`a size within ${header.width} × ${header.height}`, 'size', size);
+    }
+  }
+  const shrink = size !== undefined && (size.width < header.width || size.height < header.height);
   try {
-    const { data, info } = await sharp(input, {
+    let pipeline = sharp(input, {
       failOn: 'warning',
       limitInputPixels: maxPixels, // sharp's own guard, should the header and the data disagree
-      autoOrient: true, // boxes live in the upright image's pixels
+      autoOrient: true, // boxes live in the upright image's pixels; resize sizes are upright too
       pages: 1, // first frame of animations and multi-page files
       page: 0,
-    })
+      sequentialRead: true,
+    });
+    if (shrink) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
+    const { data, info } = await pipeline
       .flatten({ background: WHITE }) // alpha onto white; no-op without alpha
       .toColourspace('srgb') // CMYK, 16-bit, greyscale → 8-bit sRGB with 3 bands
       .raw({ depth: 'uchar' })

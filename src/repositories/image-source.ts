@@ -68,16 +68,18 @@ function checkSource(source: unknown): asserts source is ImageSource {
  * Loads the raw bytes of an image under the policy (defaults: DEFAULT_IMAGE_SOURCE_POLICY). Failures are
  * LoupeErrors: INVALID_INPUT, FORBIDDEN_ADDRESS, PATH_NOT_ALLOWED, IMAGE_FETCH_FAILED (HTTP status, timeouts,
  * unreachable, missing file), IMAGE_TOO_LARGE (byte cap), UNSUPPORTED_MEDIA_TYPE (non-image Content-Type).
+ * `signal` cancels a download in progress (it rejects with the signal's reason).
  */
 export async function loadImageBytes(
   source: ImageSource,
   policy: Partial<ImageSourcePolicy> = {},
+  signal?: AbortSignal,
 ): Promise<LoadedImageBytes> {
   checkSource(source);
   const p = imageSourcePolicy(policy);
   switch (source.kind) {
     case 'url':
-      return fetchImageOverHttp(source.url, p);
+      return fetchImageOverHttp(source.url, p, signal);
     case 'file': {
       const file = await readLocalImageFile(source.path, p);
       const contentType = sniffImageType(file.bytes) ?? undefined;

@@ -1,24 +1,21 @@
 // The indexing path: validate → fetch/decode each image → regions → one crop batch → CLIP → one transaction.
-import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { invalidArgument, isLoupeError, LoupeError, type ErrorCode } from '../domain/errors.js';
 import { FIELD_NAME, type IndexRecord } from '../domain/index-settings.js';
-import type { MediaInfo } from '../domain/search.js';
-import type { DecodedImage, DocumentFields, FieldValue } from '../domain/types.js';
+import type { DocumentFields, FieldValue } from '../domain/types.js';
 import type { RegionProposer } from '../localize/proposers.js';
-import { EXACT_CROP, regionCropBox } from '../localize/crop.js';
-import { isDetectorMethod } from '../localize/region-method.js';
-import { preprocessBatch } from '../native/preprocess.js';
-import type { DocumentRepository, NewChunk, StoredDocument, ChunkInfo } from '../repositories/document-repository.js';
-import { decodeImage } from '../repositories/image-decoder.js';
-import { classifyImageReference, loadImageBytes, type ImageSource, type ImageSourcePolicy } from '../repositories/image-source.js';
-import { createLimiter } from '../repositories/limiter.js';
+import type { DocumentRepository, StoredDocument, ChunkInfo } from '../repositories/document-repository.js';
+import { createFairLimiter, type FairLimiter } from '../repositories/fair-limiter.js';
+import { classifyImageReference, type ImageSourcePolicy } from '../repositories/image-source.js';
+import { createLimiter, type Limiter } from '../repositories/limiter.js';
+import { createMemoryBudget, type MemoryBudget } from '../repositories/memory-budget.js';
 import type { Logger } from '../log.js';
 import type { IndexingMetrics } from '../metrics.js';
 import type { IndexService } from './index-service.js';
-import type { EmbeddingModel, IndexingProgress } from './ports.js';
+import { IndexingRun, type IndexableDocument } from './indexing-pipeline.js';
+import type { IndexingProgress } from './ports.js';
+
+export { storeUpload } from './indexing-pipeline.js';
 
 export interface UploadedFile {
   name: string;
@@ -38,6 +35,22 @@ export type DocumentResult = { id: string; ok: true; replaced: boolean } | { id:
 export interface AddOptions {
   /** Called after each document, with the running counts and that document's result (its error, if any). */
   onProgress?: (p: IndexingProgress, item: DocumentResult) => void;
+  /**
+   * Aborted when the caller no longer wants the answer (its client disconnected): work not yet started is dropped
+   * and downloads are cut; those documents fail with CANCELLED. Documents already committed stay committed.
+   */
+  signal?: AbortSignal;
+}
+
+export interface DocumentServiceOptions {
+  maxPixels: number;
+  uploadDir: string;
+  /** Fetch slots shared (fairly) by all requests; each request also always has one of its own. */
+  fetchConcurrency: number;
+  /** Decoded pixels held at once by all indexing requests together, in bytes. */
+  decodeBudgetBytes: number;
+  onWrite?: (record: IndexRecord) => void;
+  metrics?: IndexingMetrics;
 }
 
 const MAX_FIELDS = 64;
@@ -45,47 +58,26 @@ const MAX_TEXT = 100_000;
 const MAX_ID = 512;
 export const MAX_BATCH = 1_000;
 
-interface ValidDocument {
-  id: string;
-  fields: DocumentFields;
-  images: { field: string; source: ImageSource }[];
-  texts: { field: string; text: string }[];
-}
-
-/**
- * Writes an upload under its sha256 atomically (temporary file + rename): an acknowledged document's image must not
- * be truncated by a crash while the same bytes are written again for another document or a re-send.
- */
-export async function storeUpload(dir: string, hash: string, bytes: Uint8Array): Promise<void> {
-  const target = join(dir, hash);
-  const existing = await stat(target).catch(() => null);
-  if (existing?.isFile() && existing.size === bytes.byteLength) return;
-  await mkdir(dir, { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}-${randomUUID()}`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, target);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
+type ValidDocument = IndexableDocument;
 
 export class DocumentService {
-  private readonly fetchLimit: <T>(fn: () => Promise<T>) => Promise<T>;
-  private readonly inferLimit: <T>(fn: () => Promise<T>) => Promise<T>;
+  private readonly fetchSlots: FairLimiter;
+  private readonly inference: Limiter;
+  /** Decoded pixels of every request together (see indexing-pipeline.ts). */
+  readonly pixels: MemoryBudget;
 
   constructor(
     private readonly indexes: IndexService,
     private readonly repo: DocumentRepository,
     private readonly policy: ImageSourcePolicy,
     private readonly proposer: RegionProposer,
-    private readonly options: { maxPixels: number; uploadDir: string; fetchConcurrency: number; onWrite?: (record: IndexRecord) => void; metrics?: IndexingMetrics },
+    private readonly options: DocumentServiceOptions,
     private readonly log: Logger,
   ) {
-    this.fetchLimit = createLimiter(Math.max(1, options.fetchConcurrency));
+    this.fetchSlots = createFairLimiter(Math.max(0, options.fetchConcurrency));
+    this.pixels = createMemoryBudget(options.decodeBudgetBytes);
     // Inference uses every core already; running two batches at once only adds contention.
-    this.inferLimit = createLimiter(1);
+    this.inference = createLimiter(1);
   }
 
   async add(indexName: string, documents: DocumentInput[], opts: AddOptions = {}): Promise<DocumentResult[]> {
@@ -94,6 +86,17 @@ export class DocumentService {
     const record = await this.indexes.get(indexName);
     const model = await this.indexes.modelFor(record);
     const progress: IndexingProgress = { processed: 0, failed: 0, total: documents.length };
+    // Our own signal, so that every stage sees one typed reason whatever the caller's signal carries.
+    const cancel = new AbortController();
+    const onCancel = () => cancel.abort(new LoupeError('CANCELLED', 'The request was cancelled (its client disconnected) before this document was indexed'));
+    if (opts.signal?.aborted) onCancel();
+    opts.signal?.addEventListener('abort', onCancel, { once: true });
+    const run = new IndexingRun(
+      { repo: this.repo, policy: this.policy, proposer: this.proposer, fetchSlots: this.fetchSlots, pixels: this.pixels, inference: this.inference, maxPixels: this.options.maxPixels, uploadDir: this.options.uploadDir },
+      record,
+      model,
+      cancel.signal,
+    );
     // The last occurrence of a repeated id wins; earlier ones are reported, not silently dropped.
     const lastIndexOf = new Map<string, number>();
     documents.forEach((d, i) => {
@@ -110,7 +113,7 @@ export class DocumentService {
           if (fallbackId && lastIndexOf.get(fallbackId) !== i)
             throw new LoupeError('INVALID_INPUT', `Document id "${fallbackId}" appears again later in this batch; the last occurrence is indexed`);
           const valid = this.validate(record, doc);
-          const written = await this.indexOne(record, model, valid);
+          const written = await run.index(valid);
           chunks = written.chunks;
           result = { id: valid.id, ok: true, replaced: written.replaced };
         } catch (e) {
@@ -122,7 +125,8 @@ export class DocumentService {
         opts.onProgress?.({ ...progress }, result);
         return result;
       }),
-    );
+    ).finally(() => opts.signal?.removeEventListener('abort', onCancel));
+    // One vector-index catch-up for the whole call.
     this.options.onWrite?.(record);
     return results;
   }
@@ -191,58 +195,5 @@ export class DocumentService {
       }
     }
     return { id, fields, images, texts };
-  }
-
-  private async indexOne(record: IndexRecord, model: EmbeddingModel, doc: ValidDocument): Promise<{ replaced: boolean; chunks: number }> {
-    const chunks: NewChunk[] = [];
-    const media: Record<string, MediaInfo> = {};
-    for (const { field, source } of doc.images) {
-      const image = await this.fetchLimit(async () => {
-        const loaded = await loadImageBytes(source, this.policy);
-        return { loaded, decoded: await decodeImage(loaded.bytes, { maxPixels: this.options.maxPixels }) };
-      });
-      media[field] = await this.mediaInfo(source, image.loaded.bytes, image.decoded);
-      chunks.push(...(await this.embedRegions(record, model, field, image.decoded)));
-    }
-    if (doc.texts.length) {
-      const vectors = await this.inferLimit(() => model.embedTexts(doc.texts.map((t) => t.text)));
-      doc.texts.forEach((t, i) => {
-        chunks.push({ field: t.field, kind: 'text', box: null, text: t.text, vector: vectors.slice(i * model.dimension, (i + 1) * model.dimension) });
-      });
-    }
-    const { replaced } = await this.repo.replace(record.id, doc.id, doc.fields, media, chunks);
-    return { replaced, chunks: chunks.length };
-  }
-
-  /**
-   * Chunk 0 is the whole image; boxes are in original pixels and crops are cut from the original image. Detector
-   * proposals are embedded from the model's region crop (context, squared; see localize/crop.ts); the chunk keeps the
-   * proposal box.
-   */
-  private async embedRegions(record: IndexRecord, model: EmbeddingModel, field: string, image: DecodedImage): Promise<NewChunk[]> {
-    const method = record.settings.regionMethod;
-    const boxes = await this.inferLimit(() => this.proposer.propose(method, image));
-    const crop = isDetectorMethod(method) ? (model.regionCrop ?? EXACT_CROP) : EXACT_CROP;
-    const flat = new Float32Array(boxes.length * 4);
-    boxes.forEach((b, i) => {
-      const c = i === 0 ? b : regionCropBox(b, crop, image.width, image.height);
-      flat.set([c.x1, c.y1, c.x2, c.y2], i * 4);
-    });
-    const vectors = await this.inferLimit(async () => {
-      const pixels = await preprocessBatch(image, flat, model.preprocessing);
-      return model.embedImages(pixels, boxes.length);
-    });
-    const d = model.dimension;
-    return boxes.map((box, i) => ({ field, kind: 'image' as const, box, text: null, vector: vectors.slice(i * d, (i + 1) * d) }));
-  }
-
-  private async mediaInfo(source: ImageSource, bytes: Uint8Array, image: DecodedImage): Promise<MediaInfo> {
-    if (source.kind === 'upload') {
-      // Uploads are kept (content-addressed) so that rerankers and the web page can read the image again.
-      const hash = createHash('sha256').update(bytes).digest('hex');
-      await storeUpload(this.options.uploadDir, hash, bytes);
-      return { source: 'upload', ref: hash, width: image.width, height: image.height };
-    }
-    return { source: source.kind, ref: source.kind === 'url' ? source.url : source.path, width: image.width, height: image.height };
   }
 }

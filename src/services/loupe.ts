@@ -71,6 +71,7 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
       maxPixels: config.maxImagePixels,
       uploadDir: join(config.dataDir, 'uploads'),
       fetchConcurrency: config.fetchConcurrency,
+      decodeBudgetBytes: config.decodeBudgetBytes,
       metrics,
       // Keep the vector index warm: apply the new rows now rather than on the next search.
       onWrite: (record) => void vectors.current(record).catch((e: Error) => log.warn('vector catch-up failed', { index: record.name, error: e.message })),

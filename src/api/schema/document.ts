@@ -122,7 +122,7 @@ builder.mutationFields((t) => ({
         const inputs = await Promise.all(
           documents.map(async (d) => ({ id: d.id, fields: (d.fields ?? {}) as Record<string, unknown>, uploads: await toUploads(d.files) })),
         );
-        const results = await ctx.loupe.documents.add(index, inputs, { onProgress: job ? (p, item) => job.progress(p, item) : undefined });
+        const results = await ctx.loupe.documents.add(index, inputs, { onProgress: job ? (p, item) => job.progress(p, item) : undefined, signal: ctx.signal });
         job?.finish();
         return { results, processingTimeMs: Math.round(performance.now() - started) };
       } catch (e) {

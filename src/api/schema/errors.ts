@@ -5,6 +5,7 @@ import { builder } from '../builder.js';
 const codes: ErrorCode[] = [
   'INDEX_NOT_FOUND', 'INDEX_EXISTS', 'DOCUMENT_NOT_FOUND', 'INVALID_INPUT', 'IMAGE_UNREADABLE', 'IMAGE_TOO_LARGE',
   'IMAGE_FETCH_FAILED', 'UNSUPPORTED_MEDIA_TYPE', 'FORBIDDEN_ADDRESS', 'PATH_NOT_ALLOWED', 'MODEL_MISMATCH', 'MODEL_INVALID',
+  'CANCELLED',
 ];
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {

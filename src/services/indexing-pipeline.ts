@@ -1,0 +1,228 @@
+// The stages of indexing, pipelined across the documents of one addDocuments call, with every buffer bounded:
+//
+//   fetch (fair share of the fetch slots) → header → reserve decoded bytes (process-wide budget) → decode straight
+//   to the size the region method needs → [inference slot] regions → crops → CLIP → give the bytes back
+//   → group commit: the texts of every document ready so far in one CLIP run, then ONE Postgres transaction
+//
+// Memory: at most WINDOW documents of a request are between "started" and "committed"; compressed bytes from a URL
+// wait for the decode budget while still holding their fetch slot, so downloads cannot pile up behind decoding;
+// decoded pixels exist only inside a reservation of the shared MemoryBudget, which is held until the crops are cut
+// (the one inference slot is the bottleneck, so this is where the waiting happens, decoded or not).
+// Speed: while one document is in inference the next ones download and decode and the finished ones are written, in
+// groups (one transaction and one text-encoder run for all documents that finished while the last group was being
+// written). The vector index catches up once per call, by the caller.
+// Cancellation: `signal` aborts the run (the client went away): nothing new starts, waiting work is dropped, downloads
+// are cut; a transaction already running commits, so what was committed stays and nothing acknowledged is lost.
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { IndexRecord } from '../domain/index-settings.js';
+import type { MediaInfo } from '../domain/search.js';
+import type { DecodedImage, DocumentFields } from '../domain/types.js';
+import { EXACT_CROP, regionCropBox } from '../localize/crop.js';
+import { decodeSize, scaleBox } from '../localize/decode-size.js';
+import type { RegionProposer } from '../localize/proposers.js';
+import { isDetectorMethod } from '../localize/region-method.js';
+import { preprocessBatch } from '../native/preprocess.js';
+import type { DocumentRepository, NewChunk, NewDocument } from '../repositories/document-repository.js';
+import type { FairLimiter, FairShare } from '../repositories/fair-limiter.js';
+import { decodeBytes, decodeImage, inspectImage, type ImageHeader } from '../repositories/image-decoder.js';
+import { loadImageBytes, type ImageSource, type ImageSourcePolicy } from '../repositories/image-source.js';
+import { createLimiter, type Limiter } from '../repositories/limiter.js';
+import type { MemoryBudget } from '../repositories/memory-budget.js';
+import type { EmbeddingModel } from './ports.js';
+
+/** Documents of one request between start and commit. */
+export const WINDOW = 16;
+/** Most documents per transaction. */
+export const MAX_GROUP = 32;
+
+export interface PipelineDeps {
+  repo: DocumentRepository;
+  policy: ImageSourcePolicy;
+  proposer: RegionProposer;
+  /** Shared by all requests: fetch slots handed out fairly. */
+  fetchSlots: FairLimiter;
+  /** Shared by all requests: decoded pixels. */
+  pixels: MemoryBudget;
+  /** Shared by all requests: model inference (it uses every core already). */
+  inference: Limiter;
+  maxPixels: number;
+  uploadDir: string;
+}
+
+export interface IndexableDocument {
+  id: string;
+  fields: DocumentFields;
+  images: { field: string; source: ImageSource }[];
+  texts: { field: string; text: string }[];
+}
+
+interface Embedded {
+  doc: IndexableDocument;
+  media: Record<string, MediaInfo>;
+  imageChunks: NewChunk[];
+  done: (r: { replaced: boolean; chunks: number } | { error: unknown }) => void;
+}
+
+/**
+ * Writes an upload under its sha256 atomically (temporary file + rename): an acknowledged document's image must not
+ * be truncated by a crash while the same bytes are written again for another document or a re-send.
+ */
+export async function storeUpload(dir: string, hash: string, bytes: Uint8Array): Promise<void> {
+  const target = join(dir, hash);
+  const existing = await stat(target).catch(() => null);
+  if (existing?.isFile() && existing.size === bytes.byteLength) return;
+  await mkdir(dir, { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}-${randomUUID()}`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** One addDocuments call going through the pipeline. */
+export class IndexingRun {
+  private readonly window = createLimiter(WINDOW);
+  private readonly fetch: FairShare;
+  private readonly ready: Embedded[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly record: IndexRecord,
+    private readonly model: EmbeddingModel,
+    private readonly signal: AbortSignal,
+  ) {
+    this.fetch = deps.fetchSlots.forRequest(signal);
+  }
+
+  /** Indexes one document; resolves once its transaction has committed. */
+  index(doc: IndexableDocument): Promise<{ replaced: boolean; chunks: number }> {
+    return this.window(async () => {
+      this.signal.throwIfAborted();
+      const media: Record<string, MediaInfo> = {};
+      const imageChunks: NewChunk[] = [];
+      for (const { field, source } of doc.images) {
+        const { chunks, info } = await this.embedImage(field, source);
+        media[field] = info;
+        imageChunks.push(...chunks);
+      }
+      this.signal.throwIfAborted();
+      return new Promise<{ replaced: boolean; chunks: number }>((resolve, reject) => {
+        this.ready.push({ doc, media, imageChunks, done: (r) => ('error' in r ? reject(r.error) : resolve(r)) });
+        void this.writeReady();
+      });
+    });
+  }
+
+  /** Bytes → (fair fetch slot) → header → decode budget → shrink-on-load decode → regions + embeddings. */
+  private async embedImage(field: string, source: ImageSource): Promise<{ chunks: NewChunk[]; info: MediaInfo }> {
+    const method = this.record.settings.regionMethod;
+    const detectorInput = await this.deps.proposer.detectorInput(method);
+    const needs = { cropSize: this.model.preprocessing.size, detectorInput: detectorInput ?? undefined };
+    // Uploads are in memory already; URLs and files hold a fetch slot until their decode budget is granted.
+    const prepare = async () => {
+      const loaded = await loadImageBytes(source, this.deps.policy, this.signal);
+      const header = await inspectImage(loaded.bytes, { maxPixels: this.deps.maxPixels });
+      const size = decodeSize(method, header.width, header.height, needs);
+      const release = await this.deps.pixels.reserve(decodeBytes(header, size), this.signal);
+      return { bytes: loaded.bytes, header, size, release };
+    };
+    const { bytes, header, size, release } = source.kind === 'upload' ? await prepare() : await this.fetch(prepare);
+    let chunks: NewChunk[];
+    try {
+      this.signal.throwIfAborted();
+      const image = await decodeImage(bytes, { maxPixels: this.deps.maxPixels, size });
+      chunks = await this.deps.inference(() => {
+        this.signal.throwIfAborted();
+        return this.embedRegions(field, image, header);
+      });
+    } finally {
+      release();
+    }
+    return { chunks, info: await this.mediaInfo(source, bytes, header) };
+  }
+
+  /**
+   * Chunk 0 is the whole image; boxes are in ORIGINAL pixels, crops are cut from the decoded image (shrunk no further
+   * than the crops need, see decode-size.ts). Detector proposals are embedded from the model's region crop (context,
+   * squared; see localize/crop.ts); the chunk keeps the proposal box.
+   */
+  private async embedRegions(field: string, image: DecodedImage, original: ImageHeader): Promise<NewChunk[]> {
+    const method = this.record.settings.regionMethod;
+    const boxes = await this.deps.proposer.propose(method, image, original);
+    const crop = isDetectorMethod(method) ? (this.model.regionCrop ?? EXACT_CROP) : EXACT_CROP;
+    const sx = image.width / original.width;
+    const sy = image.height / original.height;
+    const flat = new Float32Array(boxes.length * 4);
+    boxes.forEach((b, i) => {
+      const c = scaleBox(i === 0 ? b : regionCropBox(b, crop, original.width, original.height), sx, sy);
+      flat.set([c.x1, c.y1, c.x2, c.y2], i * 4);
+    });
+    const pixels = await preprocessBatch(image, flat, this.model.preprocessing);
+    const vectors = await this.model.embedImages(pixels, boxes.length);
+    const d = this.model.dimension;
+    return boxes.map((box, i) => ({ field, kind: 'image' as const, box, text: null, vector: vectors.slice(i * d, (i + 1) * d) }));
+  }
+
+  private async mediaInfo(source: ImageSource, bytes: Uint8Array, image: ImageHeader): Promise<MediaInfo> {
+    if (source.kind === 'upload') {
+      // Uploads are kept (content-addressed) so that rerankers and the web page can read the image again.
+      const hash = createHash('sha256').update(bytes).digest('hex');
+      await storeUpload(this.deps.uploadDir, hash, bytes);
+      return { source: 'upload', ref: hash, width: image.width, height: image.height };
+    }
+    return { source: source.kind, ref: source.kind === 'url' ? source.url : source.path, width: image.width, height: image.height };
+  }
+
+  /** Group commit: whatever is ready when the writer is free goes into one text run and one transaction. */
+  private async writeReady(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.ready.length) {
+        const group = this.ready.splice(0, MAX_GROUP);
+        if (this.signal.aborted) {
+          for (const e of group) e.done({ error: this.signal.reason });
+          continue;
+        }
+        try {
+          const results = await this.write(group);
+          group.forEach((e, i) => e.done(results[i]!));
+        } catch {
+          // One bad document must not fail the others: write them one by one, each with its own outcome.
+          for (const e of group) {
+            try {
+              e.done((await this.write([e]))[0]!);
+            } catch (error) {
+              e.done({ error });
+            }
+          }
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async write(group: Embedded[]): Promise<{ replaced: boolean; chunks: number }[]> {
+    const texts = group.flatMap((e) => e.doc.texts.map((t) => t.text));
+    const vectors = texts.length ? await this.deps.inference(() => this.model.embedTexts(texts)) : new Float32Array(0);
+    const d = this.model.dimension;
+    let next = 0;
+    const docs: NewDocument[] = group.map((e) => {
+      const textChunks = e.doc.texts.map((t): NewChunk => {
+        const at = next++;
+        return { field: t.field, kind: 'text', box: null, text: t.text, vector: vectors.slice(at * d, (at + 1) * d) };
+      });
+      return { externalId: e.doc.id, fields: e.doc.fields, media: e.media, chunks: [...e.imageChunks, ...textChunks] };
+    });
+    const written = await this.deps.repo.replaceMany(this.record.id, docs);
+    return written.map((w, i) => ({ replaced: w.replaced, chunks: docs[i]!.chunks.length }));
+  }
+}
