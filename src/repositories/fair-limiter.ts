@@ -1,7 +1,8 @@
 // Fetch slots shared fairly between requests. Every request gets one slot of its own, always (so a request's first
-// download never waits behind another client's hanging URLs), and competes for `shared` more slots, handed out
-// round-robin between the requests that are waiting: one client's 1,000 slow URLs take at most one own slot plus a
-// turn-by-turn share of the pool, whatever their number. A request's tasks that have not started are dropped when
+// download never waits behind another client's hanging URLs), and competes for `shared` more slots: a freed shared
+// slot goes to the waiting request that holds the fewest shared slots now, the longest-unserved first on a tie, so
+// waiting requests take turns and one client's 1,000 slow URLs hold at most its own slot plus what nobody else
+// wants of the pool, whatever their number. A request's tasks that have not started are dropped when
 // its signal aborts (the client went away); tasks already running see the same signal and stop themselves.
 import { invalidArgument } from '../domain/errors.js';
 
@@ -28,6 +29,9 @@ interface Job {
 interface Requester {
   ownBusy: boolean;
   active: number;
+  sharedHeld: number;
+  /** When it last got a shared slot (a counter), for turn-taking between equals. */
+  lastServed: number;
   queue: Job[];
 }
 
@@ -36,8 +40,9 @@ export function createFairLimiter(shared: number): FairLimiter {
   let sharedActive = 0;
   let active = 0;
   let pending = 0;
-  // Requesters with waiting tasks, in turn order: the head gets the next free shared slot, then goes to the back.
-  const turns: Requester[] = [];
+  let served = 0;
+  // Requesters with waiting tasks.
+  const waiting = new Set<Requester>();
 
   const start = (r: Requester, slot: 'own' | 'shared'): void => {
     const job = r.queue.shift()!;
@@ -45,25 +50,29 @@ export function createFairLimiter(shared: number): FairLimiter {
     active++;
     r.active++;
     if (slot === 'own') r.ownBusy = true;
-    else sharedActive++;
+    else {
+      sharedActive++;
+      r.sharedHeld++;
+      r.lastServed = ++served;
+    }
+    if (!r.queue.length) waiting.delete(r);
     job.start(slot);
   };
 
   const pump = (): void => {
-    for (const r of turns) if (!r.ownBusy && r.queue.length) start(r, 'own');
-    while (sharedActive < shared) {
-      const at = turns.findIndex((r) => r.queue.length > 0);
-      if (at < 0) break;
-      const [r] = turns.splice(at, 1);
-      start(r!, 'shared');
-      turns.push(r!);
+    for (const r of [...waiting]) if (!r.ownBusy) start(r, 'own');
+    while (sharedActive < shared && waiting.size) {
+      let next: Requester | null = null;
+      for (const r of waiting) {
+        if (next === null || r.sharedHeld < next.sharedHeld || (r.sharedHeld === next.sharedHeld && r.lastServed < next.lastServed)) next = r;
+      }
+      start(next!, 'shared');
     }
-    for (let i = turns.length - 1; i >= 0; i--) if (!turns[i]!.queue.length) turns.splice(i, 1);
   };
 
   return {
     forRequest(signal?: AbortSignal): FairShare {
-      const r: Requester = { ownBusy: false, active: 0, queue: [] };
+      const r: Requester = { ownBusy: false, active: 0, sharedHeld: 0, lastServed: 0, queue: [] };
       const share = <T>(task: () => Promise<T>): Promise<T> =>
         new Promise<T>((resolve, reject) => {
           if (signal?.aborted) return reject(signal.reason);
@@ -72,6 +81,7 @@ export function createFairLimiter(shared: number): FairLimiter {
             if (at < 0) return;
             r.queue.splice(at, 1);
             pending--;
+            if (!r.queue.length) waiting.delete(r);
             reject(signal!.reason);
           };
           const job: Job = {
@@ -85,7 +95,10 @@ export function createFairLimiter(shared: number): FairLimiter {
                   active--;
                   r.active--;
                   if (slot === 'own') r.ownBusy = false;
-                  else sharedActive--;
+                  else {
+                    sharedActive--;
+                    r.sharedHeld--;
+                  }
                   pump();
                 });
             },
@@ -93,7 +106,7 @@ export function createFairLimiter(shared: number): FairLimiter {
           signal?.addEventListener('abort', onAbort, { once: true });
           r.queue.push(job);
           pending++;
-          if (!turns.includes(r)) turns.push(r);
+          waiting.add(r);
           pump();
         });
       Object.defineProperty(share, 'activeCount', { get: () => r.active });

@@ -4,7 +4,7 @@ import type { Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { LoupeError } from '../../src/domain/errors.js';
 import type { DecodedImage } from '../../src/domain/types.js';
-import { decodeImage } from '../../src/repositories/image-decoder.js';
+import { decodeBytes, decodeImage, inspectImage } from '../../src/repositories/image-decoder.js';
 import { BLUE, RED, noisyJpeg, pixelBombPng, solidPng } from './fixtures.js';
 
 async function failure(promise: Promise<unknown>): Promise<LoupeError> {
@@ -144,5 +144,44 @@ describe('decodeImage', () => {
     expect(e.message).toBe('Expected a Buffer or Uint8Array for bytes but received "x" of type string');
     const m = await failure(decodeImage(Buffer.from([1]), { maxPixels: 0 }));
     expect(m.message).toBe('Expected a positive integer for maxPixels but received 0 of type number');
+  });
+});
+
+describe('shrink-on-load (decodeImage size, inspectImage)', () => {
+  it('reads the upright size from the header without decoding, EXIF turns included', async () => {
+    const stored = await (await redLeftBlueRight(40, 20)).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+    expect(await inspectImage(stored)).toEqual({ width: 20, height: 40, streams: true });
+    expect(await inspectImage(await solidPng(7, 3, BLUE))).toEqual({ width: 7, height: 3, streams: true });
+  });
+
+  it('decodes straight to the asked upright size, oriented first (red stays on top)', async () => {
+    const stored = await (await redLeftBlueRight(400, 200)).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+    const img = await decodeImage(stored, { size: { width: 50, height: 100 } });
+    expect([img.width, img.height, img.data.length]).toEqual([50, 100, 50 * 100 * 3]);
+    expectNear(pixel(img, 25, 10), [255, 0, 0], 40);
+    expectNear(pixel(img, 25, 90), [0, 0, 255], 40);
+  });
+
+  it('refuses a size larger than the image or not whole pixels, with the message template', async () => {
+    const png = await solidPng(20, 10, RED);
+    const big = await failure(decodeImage(png, { size: { width: 21, height: 10 } }));
+    expect(big.message).toBe('Expected a size within 20 × 10 for size but received {"width":21,"height":10} of type object');
+    expect((await failure(decodeImage(png, { size: { width: 2.5, height: 1 } }))).code).toBe('INVALID_INPUT');
+  });
+
+  it('still applies the pixel limit to the declared size, not the decoded one', async () => {
+    const e = await failure(decodeImage(await solidPng(100, 100, RED), { maxPixels: 9_999, size: { width: 10, height: 10 } }));
+    expect(e.code).toBe('IMAGE_TOO_LARGE');
+  });
+
+  it('charges a non-streaming format (interlaced PNG, GIF) its full size whatever the decode size', async () => {
+    const interlaced = await sharp({ create: { width: 300, height: 200, channels: 3, background: RED } }).png({ progressive: true }).toBuffer();
+    const header = await inspectImage(interlaced);
+    expect(header.streams).toBe(false);
+    expect(decodeBytes(header, { width: 30, height: 20 })).toBe(300 * 200 * 4);
+    const plain = await inspectImage(await solidPng(300, 200, RED));
+    expect(decodeBytes(plain, { width: 30, height: 20 })).toBe(30 * 20 * 3);
+    const gif = await sharp({ create: { width: 30, height: 20, channels: 3, background: RED } }).gif().toBuffer();
+    expect((await inspectImage(gif)).streams).toBe(false);
   });
 });
