@@ -26,6 +26,7 @@ export type DocumentInput = {
 
 /** Stable machine-readable error codes */
 export type ErrorCode =
+  | 'CANCELLED'
   | 'DOCUMENT_NOT_FOUND'
   | 'FORBIDDEN_ADDRESS'
   | 'IMAGE_FETCH_FAILED'
