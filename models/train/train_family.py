@@ -168,6 +168,9 @@ def main():
     ap.add_argument('--warmup-crop', type=int, default=0, help='train at this smaller crop side first (progressive resizing), then at --crop')
     ap.add_argument('--warmup-frac', type=float, default=0.6, help='share of the time budget spent at --warmup-crop')
     ap.add_argument('--init-image', default=None, help='start the image tower from a shipped CLIP folder of this family (its ONNX)')
+    ap.add_argument('--init-text', default=None, help='start the text tower from this state dict (distill_text.py)')
+    ap.add_argument('--distill-text', default=None, help='also pull the new text tower towards this shipped CLIP folder\'s embeddings of the English names')
+    ap.add_argument('--distill-weight', type=float, default=1.0)
     ap.add_argument('--freeze-image-frac', type=float, default=0.0, help='share of the budget with the image tower frozen (text tower catches up)')
     ap.add_argument('--image-lr-mult', type=float, default=1.0, help='image tower lr relative to --lr')
     ap.add_argument('--clip-only', action='store_true', help='only the CLIP towers (crops); no scenes, no detector')
@@ -203,6 +206,9 @@ def main():
         from from_onnx import load_image_tower
         load_image_tower(model.image, args.init_image)
         print(f'image tower initialised from {args.init_image}', flush=True)
+    if args.init_text:
+        model.text.load_state_dict(torch.load(args.init_text))
+        print(f'text tower initialised from {args.init_text}', flush=True)
     model = model.to(dev)
     image_params = list(model.image.parameters())
     ids_image = {id(p) for p in image_params}
@@ -215,6 +221,15 @@ def main():
     caps = Captions(classes, train_ids, random.Random(args.seed + 1))
     if args.text == 'names':
         caps.i18n_p = caps.keyword_p = caps.template_p = 0.0
+
+    distill = None
+    if args.distill_text:
+        from from_onnx import old_text_embeddings
+        pairs = [(k, c) for k, i in enumerate(train_ids) for c in classes[i]['captions']]
+        targets = old_text_embeddings(args.distill_text, [c for _, c in pairs]).to(dev)
+        keep = targets.norm(dim=-1) > 0
+        distill = ([c for (_, c), ok in zip(pairs, keep.tolist()) if ok], targets[keep])
+        print(f'distilling {len(distill[0])} English names from {args.distill_text}', flush=True)
 
     budget = args.minutes * 60
     step, hist, spent = 0, [], 0.0
@@ -281,6 +296,10 @@ def main():
             rows = tag_pos.any(1)
             loss_tag = (torch.logsumexp(tl, 1) - torch.logsumexp(tl.masked_fill(~tag_pos, -1e4), 1))[rows].mean()
             loss_clip = loss_clip + args.tag_weight * loss_tag
+        if distill is not None:
+            pick_d = random.sample(range(len(distill[0])), min(512, len(distill[0])))
+            de = F.normalize(embed_texts(model.text, vocab, [distill[0][i] for i in pick_d], dev), dim=-1)
+            loss_clip = loss_clip + args.distill_weight * (1 - (de * distill[1][pick_d]).sum(-1)).mean()
         bias = model.head_bias.view(1, -1, 1)
         loss_att = F.binary_cross_entropy_with_logits(att + bias, head_targets(crop_cov, side))
         if args.clip_only:
@@ -319,7 +338,7 @@ def main():
     run = {'seed': args.seed, 'device': str(dev), 'threads': args.threads, 'text_supervision': args.text, 'tag_weight': args.tag_weight, 'softmax_classes': args.negatives or 'all', 'torch': torch.__version__, 'steps': step,
            'crops_per_step': args.crops, 'scenes_per_step': args.scenes, 'scene_side': None if args.clip_only else SCENE, 'crop_side': args.crop, 'warmup_crop': args.warmup_crop or None, 'warmup_frac': args.warmup_frac if args.warmup_crop else None, 'clip_only': args.clip_only,
            'label_smoothing': args.label_smoothing, 'init_image': args.init_image, 'freeze_image_frac': args.freeze_image_frac,
-           'image_lr_mult': args.image_lr_mult,
+           'image_lr_mult': args.image_lr_mult, 'distill_text': args.distill_text, 'init_text': args.init_text,
            'seconds': round(seconds, 1), 'minutes_budget': args.minutes, 'params': n_params, 'lr': args.lr,
            'styles': list(styles), 'final_losses': dict(zip(['total', 'clip', 'attention', 'objectness', 'box'],
                                                                   [round(float(x), 4) for x in m]))}
