@@ -17,6 +17,30 @@ function toRecord(row: IndexRow): IndexRecord {
   return { ...row, settings: row.settings as IndexSettings };
 }
 
+export interface IndexCounts {
+  documents: number;
+  chunks: number;
+}
+
+interface CountedRow {
+  id: number;
+  name: string;
+  settings: unknown;
+  model_id: string;
+  dimension: number;
+  last_seq: bigint;
+  created_at: Date;
+  documents: bigint;
+  chunks: bigint;
+}
+
+function countedRecord(r: CountedRow): IndexRecord & { counts: IndexCounts } {
+  return {
+    ...toRecord({ id: r.id, name: r.name, settings: r.settings, modelId: r.model_id, dimension: r.dimension, lastSeq: r.last_seq, createdAt: r.created_at }),
+    counts: { documents: Number(r.documents), chunks: Number(r.chunks) },
+  };
+}
+
 export class IndexRepository {
   constructor(private readonly prisma: Db) {}
 
@@ -55,12 +79,21 @@ export class IndexRepository {
     return found;
   }
 
-  async counts(indexId: number): Promise<{ documents: number; chunks: number }> {
-    const [documents, chunks] = await Promise.all([
-      this.prisma.document.count({ where: { indexId } }),
-      this.prisma.chunk.count({ where: { indexId } }),
-    ]);
-    return { documents, chunks };
+  /** Every index with its document and chunk counts, in ONE query whatever their number (no per-index round trips). */
+  async listWithCounts(name?: string): Promise<(IndexRecord & { counts: IndexCounts })[]> {
+    const rows = await this.prisma.$queryRaw<CountedRow[]>`
+      SELECT i.id, i.name, i.settings, i.model_id, i.dimension, i.last_seq, i.created_at,
+        (SELECT count(*) FROM documents d WHERE d.index_id = i.id) AS documents,
+        (SELECT count(*) FROM chunks c WHERE c.index_id = i.id) AS chunks
+      FROM indexes i WHERE (${name ?? null}::text IS NULL OR i.name = ${name ?? null}) ORDER BY i.name`;
+    return rows.map(countedRecord);
+  }
+
+  async counts(indexId: number): Promise<IndexCounts> {
+    const [row] = await this.prisma.$queryRaw<{ documents: bigint; chunks: bigint }[]>`
+      SELECT (SELECT count(*) FROM documents WHERE index_id = ${indexId}) AS documents,
+             (SELECT count(*) FROM chunks WHERE index_id = ${indexId}) AS chunks`;
+    return { documents: Number(row?.documents ?? 0n), chunks: Number(row?.chunks ?? 0n) };
   }
 
   async lastSeq(indexId: number): Promise<bigint | null> {

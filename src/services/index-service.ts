@@ -2,7 +2,7 @@
 import { invalidArgument, LoupeError } from '../domain/errors.js';
 import { INDEX_NAME, FIELD_NAME, type IndexRecord, type IndexSettings } from '../domain/index-settings.js';
 import { parseAnyRegionMethod, type RegionMethodFields } from '../localize/region-method.js';
-import type { IndexRepository } from '../repositories/index-repository.js';
+import type { IndexCounts, IndexRepository } from '../repositories/index-repository.js';
 import type { VectorStore } from '../repositories/vector-store.js';
 import type { EmbeddingModel, ModelProvider } from './ports.js';
 
@@ -19,6 +19,11 @@ export interface IndexStats {
   documents: number;
   chunks: number;
 }
+
+export type { IndexCounts };
+
+/** An index with its counts read in the same query (listing indexes is one query, not one per index). */
+export type CountedIndex = IndexRecord & { counts: IndexCounts };
 
 export function checkIndexName(name: unknown): string {
   if (typeof name !== 'string' || !INDEX_NAME.test(name))
@@ -63,6 +68,23 @@ export class IndexService {
 
   list(): Promise<IndexRecord[]> {
     return this.repo.list();
+  }
+
+  /** All indexes with their document and chunk counts: one query whatever their number. */
+  listWithCounts(): Promise<CountedIndex[]> {
+    return this.repo.listWithCounts();
+  }
+
+  /** One index with its counts, in one query. */
+  async getWithCounts(name: string): Promise<CountedIndex> {
+    const [found] = await this.repo.listWithCounts(checkIndexName(name));
+    if (!found) throw new LoupeError('INDEX_NOT_FOUND', `Index "${name}" does not exist`);
+    return found;
+  }
+
+  /** Counts of an index already read (e.g. just created). */
+  counts(record: IndexRecord): Promise<IndexCounts> {
+    return this.repo.counts(record.id);
   }
 
   get(name: string): Promise<IndexRecord> {

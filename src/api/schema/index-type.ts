@@ -1,5 +1,6 @@
 // Index type, its queries (indexes, index) and mutations (createIndex, deleteIndex).
 import type { IndexRecord } from '../../domain/index-settings.js';
+import type { IndexCounts } from '../../services/index-service.js';
 import type { RegionMethod } from '../../domain/types.js';
 import { formatAnyRegionMethod } from '../../localize/region-method.js';
 import { builder } from '../builder.js';
@@ -21,7 +22,10 @@ const RegionMethodRef = builder.objectRef<RegionMethod>('RegionMethod').implemen
 
 const VectorIndexKindEnum = builder.enumType('VectorIndexKind', { values: { FLAT: { value: 'flat' }, HNSW: { value: 'hnsw' } } as const });
 
-export const IndexRef = builder.objectRef<IndexRecord>('Index').implement({
+/** Counts come with the record when it was listed (one query for all indexes); otherwise they are read on demand. */
+type IndexView = IndexRecord & { counts?: IndexCounts };
+
+export const IndexRef = builder.objectRef<IndexView>('Index').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     model: t.string({ description: 'Model folder name', resolve: (r) => r.settings.model }),
@@ -30,8 +34,8 @@ export const IndexRef = builder.objectRef<IndexRecord>('Index').implement({
     regionMethod: t.field({ type: RegionMethodRef, resolve: (r) => r.settings.regionMethod }),
     imageFields: t.stringList({ resolve: (r) => r.settings.imageFields }),
     vectorIndex: t.field({ type: VectorIndexKindEnum, resolve: (r) => r.settings.vectorIndex.kind }),
-    documentCount: t.int({ resolve: async (r, _a, ctx) => (await ctx.loupe.indexes.stats(r.name)).documents }),
-    chunkCount: t.int({ resolve: async (r, _a, ctx) => (await ctx.loupe.indexes.stats(r.name)).chunks }),
+    documentCount: t.int({ resolve: async (r, _a, ctx) => (r.counts ?? (await ctx.loupe.indexes.counts(r))).documents }),
+    chunkCount: t.int({ resolve: async (r, _a, ctx) => (r.counts ?? (await ctx.loupe.indexes.counts(r))).chunks }),
     createdAt: t.string({ resolve: (r) => r.createdAt.toISOString() }),
   }),
 });
@@ -73,12 +77,12 @@ const DeleteIndexPayload = builder.objectRef<{ name: string }>('DeleteIndexPaylo
 });
 
 builder.queryFields((t) => ({
-  indexes: t.field({ type: [IndexRef], resolve: (_r, _a, ctx) => ctx.loupe.indexes.list() }),
+  indexes: t.field({ type: [IndexRef], resolve: (_r, _a, ctx) => ctx.loupe.indexes.listWithCounts() }),
   index: t.field({
     type: IndexRef,
     args: { name: t.arg.string({ required: true }) },
     errors: { union: { name: 'IndexResult' } },
-    resolve: (_r, { name }, ctx) => ctx.loupe.indexes.get(name),
+    resolve: (_r, { name }, ctx) => ctx.loupe.indexes.getWithCounts(name),
   }),
 }));
 
