@@ -1,5 +1,4 @@
-// Documents and their chunks in Postgres: atomic replace, deletes, lookups, replay for the vector index,
-// full-text search.
+// Documents and their chunks in Postgres: atomic replace, deletes, lookups, full-text search.
 import { Prisma } from '../generated/prisma/client.js';
 import type { FieldFilter, MediaInfo } from '../domain/search.js';
 import type { Box, DocumentFields } from '../domain/types.js';
@@ -225,26 +224,6 @@ export class DocumentRepository {
       SELECT c.seq FROM chunks c JOIN documents d ON d.id = c.document_id
       WHERE c.index_id = ${indexId} AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.filters)}`;
     return BigInt64Array.from(rows.map((r) => r.seq));
-  }
-
-  /** Chunks with after < seq <= upTo, in pages, for the vector index catch-up. */
-  async *chunksBetween(indexId: number, after: bigint, upTo: bigint, dim: number, pageSize = 2000): AsyncGenerator<{ seqs: BigInt64Array; vectors: Float32Array }> {
-    let cursor = after;
-    for (;;) {
-      const rows = await this.prisma.$queryRaw<{ seq: bigint; vector: Uint8Array }[]>`
-        SELECT seq, vector FROM chunks WHERE index_id = ${indexId} AND seq > ${cursor} AND seq <= ${upTo}
-        ORDER BY seq LIMIT ${pageSize}`;
-      if (!rows.length) return;
-      yield { seqs: BigInt64Array.from(rows.map((r) => r.seq)), vectors: bytesToVectors(rows.map((r) => r.vector), dim) };
-      cursor = rows[rows.length - 1]!.seq;
-      if (rows.length < pageSize) return;
-    }
-  }
-
-  async deletionsBetween(indexId: number, after: bigint, upTo: bigint): Promise<BigInt64Array> {
-    const rows = await this.prisma.$queryRaw<{ chunk_seq: bigint }[]>`
-      SELECT chunk_seq FROM chunk_deletions WHERE index_id = ${indexId} AND seq > ${after} AND seq <= ${upTo}`;
-    return BigInt64Array.from(rows.map((r) => r.chunk_seq));
   }
 
   /** Best-matching text chunk per document by full-text rank (0..1), best documents first. */

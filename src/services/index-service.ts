@@ -3,6 +3,7 @@ import { invalidArgument, LoupeError } from '../domain/errors.js';
 import { INDEX_NAME, FIELD_NAME, type IndexRecord, type IndexSettings } from '../domain/index-settings.js';
 import { parseAnyRegionMethod, type RegionMethodFields } from '../localize/region-method.js';
 import type { IndexCounts, IndexRepository } from '../repositories/index-repository.js';
+import type { ChangeSource } from '../repositories/change-feed.js';
 import type { VectorStore } from '../repositories/vector-store.js';
 import type { EmbeddingModel, ModelProvider } from './ports.js';
 
@@ -38,10 +39,15 @@ function intIn(value: number | null | undefined, fallback: number, lo: number, h
 }
 
 export class IndexService {
+  /** Index records by name, trusted while the change feed that would announce their deletion stays connected. */
+  private readonly records = new Map<string, { record: IndexRecord; epoch: number }>();
+  private forgotten = 0;
+
   constructor(
     private readonly repo: IndexRepository,
     private readonly vectors: VectorStore,
     private readonly models: ModelProvider,
+    private readonly feed: ChangeSource | null = null,
   ) {}
 
   async create(input: CreateIndexInput): Promise<IndexRecord> {
@@ -91,6 +97,27 @@ export class IndexService {
     return this.repo.get(checkIndexName(name));
   }
 
+  /**
+   * get() without a Postgres read when the record was read in the current change-feed epoch (an index's settings
+   * never change; its deletion, here or in another process, is announced by the feed and forgets it).
+   */
+  async cached(name: string): Promise<IndexRecord> {
+    const feed = this.feed;
+    const hit = this.records.get(name);
+    if (hit && feed?.connected && hit.epoch === feed.epoch) return hit.record;
+    const epoch = feed?.connected ? feed.epoch : -1;
+    const forgotten = this.forgotten;
+    const record = await this.get(name);
+    if (epoch >= 0 && forgotten === this.forgotten) this.records.set(name, { record, epoch });
+    return record;
+  }
+
+  /** Drops a cached record (its index was deleted). */
+  forget(indexId: number): void {
+    this.forgotten++;
+    for (const [name, e] of this.records) if (e.record.id === indexId) this.records.delete(name);
+  }
+
   async stats(name: string): Promise<IndexStats> {
     const record = await this.get(name);
     return { record, ...(await this.repo.counts(record.id)) };
@@ -99,6 +126,7 @@ export class IndexService {
   async delete(name: string): Promise<IndexRecord> {
     const removed = await this.repo.delete(checkIndexName(name));
     if (!removed) throw new LoupeError('INDEX_NOT_FOUND', `Index "${name}" does not exist`);
+    this.forget(removed.id);
     await this.vectors.drop(removed.id);
     return removed;
   }

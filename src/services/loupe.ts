@@ -10,6 +10,8 @@ import { DocumentRepository } from '../repositories/document-repository.js';
 import { IndexRepository } from '../repositories/index-repository.js';
 import { imageSourcePolicy, type ImageSourcePolicy } from '../repositories/image-source.js';
 import { VectorStore } from '../repositories/vector-store.js';
+import { ChangeFeed } from '../repositories/change-feed.js';
+import { ChunkLog } from '../repositories/chunk-log.js';
 import { MediaStore } from '../repositories/media-store.js';
 import { DocumentService } from './document-service.js';
 import { IndexService } from './index-service.js';
@@ -23,6 +25,7 @@ export interface Loupe {
   documents: DocumentService;
   search: SearchService;
   vectors: VectorStore;
+  feed: ChangeFeed;
   database: Database;
   access: AccessService;
   metrics: LoupeMetrics;
@@ -52,7 +55,9 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
   );
   const indexRepo = new IndexRepository(database.prisma);
   const docRepo = new DocumentRepository(database.prisma);
-  const vectors = new VectorStore(indexRepo, docRepo, join(config.dataDir, 'vectors'), config.snapshotEvery, log.child({ component: 'vectors' }));
+  const feed = new ChangeFeed(database.databaseUrl, log.child({ component: 'change-feed' }));
+  await feed.start();
+  const vectors = new VectorStore(indexRepo, new ChunkLog(database.prisma), join(config.dataDir, 'vectors'), { snapshotEvery: config.snapshotEvery }, log.child({ component: 'vectors' }), feed);
   const models = new FolderModelProvider(
     config.modelsDir,
     { clip: config.defaultModel, yolox: config.defaultYoloxModel, dino: config.defaultDinoModel, rerank: config.defaultRerankModel },
@@ -60,7 +65,13 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     log.child({ component: 'models' }),
     metrics,
   );
-  const indexes = new IndexService(indexRepo, vectors, models);
+  const indexes = new IndexService(indexRepo, vectors, models, feed);
+  // An index deleted by another process: forget its record and derived state here too.
+  feed.onChange((change) => {
+    if (!('deleted' in change)) return;
+    indexes.forget(change.indexId);
+    void vectors.drop(change.indexId).catch((e: Error) => log.warn('dropping a deleted index failed', { error: e.message }));
+  });
   const policy = imagePolicy(config);
   const documents = new DocumentService(
     indexes,
@@ -74,16 +85,17 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
       decodeBudgetBytes: config.decodeBudgetBytes,
       metrics,
       // Keep the vector index warm: apply the new rows now rather than on the next search.
-      onWrite: (record) => void vectors.current(record).catch((e: Error) => log.warn('vector catch-up failed', { index: record.name, error: e.message })),
+      onWrite: (record) => void vectors.catchUp(record).catch((e: Error) => log.warn('vector catch-up failed', { index: record.name, error: e.message })),
     },
     log.child({ component: 'documents' }),
   );
   const media = new MediaStore(join(config.dataDir, 'uploads'), policy, config.maxImagePixels);
   const search = new SearchService(indexes, docRepo, vectors, policy, config.maxImagePixels, models, media, config.filterExactMax);
   return {
-    config, indexes, documents, search, vectors, database, access, metrics,
+    config, indexes, documents, search, vectors, feed, database, access, metrics,
     async close() {
       await vectors.flush().catch((e: Error) => log.warn('vector snapshot flush failed', { error: e.message }));
+      await feed.close();
       await models.release();
       await database.close();
     },

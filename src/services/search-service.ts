@@ -8,6 +8,7 @@ import type { ChunkConstraint, DocumentRepository, StoredDocument } from '../rep
 import { decodeImage } from '../repositories/image-decoder.js';
 import { loadImageBytes, type ImageSourcePolicy } from '../repositories/image-source.js';
 import type { MediaStore } from '../repositories/media-store.js';
+import type { ChunkMeta } from '../repositories/chunk-map.js';
 import type { VectorStore } from '../repositories/vector-store.js';
 import { owlRerank } from '../localize/owl-reranker.js';
 import type { DecodedImage } from '../domain/types.js';
@@ -77,7 +78,7 @@ export class SearchService {
 
   async search(indexName: string, req: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
-    const record = await this.indexes.get(indexName);
+    const record = await this.indexes.cached(indexName);
     const method: SearchMethod = req.method ?? 'TENSOR';
     if (!['TENSOR', 'LEXICAL', 'HYBRID'].includes(method)) throw invalidArgument('TENSOR, LEXICAL or HYBRID', 'method', method);
     const limit = req.limit ?? 10;
@@ -209,12 +210,16 @@ export class SearchService {
     return { vector: await model.embedTexts([q]), image: null };
   }
 
-
-  /** FAISS top-k over chunks, grouped per document (score = best chunk), deepening k until enough documents. */
+  /**
+   * FAISS top-k over chunks, grouped per document (score = best chunk), deepening k until enough documents. Chunk
+   * metadata comes from the in-memory chunk map; only a filtered search too broad for the exact subset path asks
+   * Postgres which hits pass the filter.
+   */
   private async tensor(record: IndexRecord, query: Float32Array, constraint: ChunkConstraint, need: number): Promise<Candidate[]> {
     const constrained = (constraint.filters?.length ?? 0) > 0 || (constraint.fields?.length ?? 0) > 0;
+    const view = await this.vectors.searchable(record);
     let subset: BigInt64Array | null = null;
-    let total = await this.vectors.size(record);
+    let total = view.size;
     if (constrained) {
       const n = await this.docs.countMatching(record.id, constraint);
       if (n === 0) return [];
@@ -226,13 +231,17 @@ export class SearchService {
     if (total === 0) return [];
     let k = Math.min(total, Math.max(need * 16, 100));
     for (;;) {
-      const hits = subset ? await this.vectors.searchSubset(record, query, subset, k) : await this.vectors.search(record, query, k);
-      const seqs: bigint[] = [];
-      for (const id of hits.ids) if (id >= 0n) seqs.push(id);
-      const info = await this.docs.chunkInfo(seqs, subset ? {} : constraint);
+      const hits = subset ? await view.searchSubset(query, subset, k) : await view.search(query, k);
+      let chunk: (seq: bigint) => ChunkMeta | undefined = view.chunk;
+      if (constrained && !subset) {
+        const seqs: bigint[] = [];
+        for (const id of hits.ids) if (id >= 0n) seqs.push(id);
+        const passing = await this.docs.chunkInfo(seqs, constraint);
+        chunk = (seq) => passing.get(seq);
+      }
       const byDoc = new Map<bigint, Candidate>();
       hits.ids.forEach((id, i) => {
-        const c = info.get(id);
+        const c = id >= 0n ? chunk(id) : undefined;
         if (!c || byDoc.has(c.documentPk)) return;
         const score = hits.scores[i]!;
         byDoc.set(c.documentPk, {
