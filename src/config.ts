@@ -33,6 +33,8 @@ export interface LoupeConfig {
   decodeBudgetBytes: number;
   /** Snapshot a FAISS index after this many applied changes (and on shutdown). */
   snapshotEvery: number;
+  /** With the change feed connected, a search still re-reads its index's last sequence number this often (ms). */
+  searchVerifyMs: number;
   /** A filtered tensor search scores up to this many matching chunks exactly; beyond, FAISS hits are post-filtered. */
   filterExactMax: number;
   /** API keys: `auto` = required unless listening on loopback; `on` = always; `off` = never (warned off loopback). */
@@ -112,6 +114,7 @@ export function loadConfig(overrides: Partial<LoupeConfig> = {}): LoupeConfig {
     fetchConcurrency: envInt('LOUPE_FETCH_CONCURRENCY', 8),
     decodeBudgetBytes: envInt('LOUPE_DECODE_BUDGET_BYTES', 256 * 1024 * 1024),
     snapshotEvery: envInt('LOUPE_SNAPSHOT_EVERY', 2_000),
+    searchVerifyMs: envInt('LOUPE_SEARCH_VERIFY_MS', 5_000),
     filterExactMax: envInt('LOUPE_FILTER_EXACT_MAX', 50_000),
     auth: envAuth(),
     corsOrigins: envList('LOUPE_CORS_ORIGINS'),

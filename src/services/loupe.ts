@@ -57,7 +57,7 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
   const docRepo = new DocumentRepository(database.prisma);
   const feed = new ChangeFeed(database.databaseUrl, log.child({ component: 'change-feed' }));
   await feed.start();
-  const vectors = new VectorStore(indexRepo, new ChunkLog(database.prisma), join(config.dataDir, 'vectors'), { snapshotEvery: config.snapshotEvery }, log.child({ component: 'vectors' }), feed);
+  const vectors = new VectorStore(indexRepo, new ChunkLog(database.prisma), join(config.dataDir, 'vectors'), { snapshotEvery: config.snapshotEvery, verifyEveryMs: config.searchVerifyMs }, log.child({ component: 'vectors' }), feed);
   const models = new FolderModelProvider(
     config.modelsDir,
     { clip: config.defaultModel, yolox: config.defaultYoloxModel, dino: config.defaultDinoModel, rerank: config.defaultRerankModel },
