@@ -1,15 +1,19 @@
 #include "vector_index.h"
 
+#include "hnsw_search.h"
+
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
+#include <faiss/utils/utils.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <fstream>
 #include <limits>
 #include <mutex>
@@ -31,6 +35,8 @@ std::unique_ptr<faiss::Index> makeInner(int dim, VectorIndexKind kind, int m) {
   return std::make_unique<faiss::IndexFlatIP>(dim);
 }
 }  // namespace
+
+std::string faissCompileOptions() { return faiss::get_compile_options(); }
 
 VectorIndex::VectorIndex(int dim, VectorIndexKind kind, int hnswM) : dim_(dim), kind_(kind), hnswM_(hnswM) {
   if (dim <= 0 || dim > 65536) throw std::invalid_argument("dimension must be in 1..65536");
@@ -79,6 +85,7 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const std::string& path) {
       result->tombstones_.insert(id);
     }
   }
+  result->publishSizeLocked();
   return result;
 }
 
@@ -96,6 +103,7 @@ size_t VectorIndex::add(const float* vectors, const int64_t* ids, size_t n) {
     freshIds.push_back(ids[i]);
   }
   if (!freshIds.empty()) index_->add_with_ids(static_cast<idx_t>(freshIds.size()), fresh.data(), freshIds.data());
+  publishSizeLocked();
   return freshIds.size();
 }
 
@@ -103,7 +111,9 @@ size_t VectorIndex::remove(const int64_t* ids, size_t n) {
   std::unique_lock lock(mutex_);
   if (kind_ == VectorIndexKind::Flat) {
     faiss::IDSelectorBatch sel(static_cast<size_t>(n), ids);
-    return index_->remove_ids(sel);
+    const size_t removed = index_->remove_ids(sel);
+    publishSizeLocked();
+    return removed;
   }
   size_t removed = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -111,6 +121,7 @@ size_t VectorIndex::remove(const int64_t* ids, size_t n) {
   }
   // Past a third of dead vectors, searches waste too much work: rebuild.
   if (tombstones_.size() * 3 > static_cast<size_t>(index_->ntotal)) compactLocked();
+  publishSizeLocked();
   return removed;
 }
 
@@ -134,41 +145,35 @@ void VectorIndex::compactLocked() {
 }
 
 SearchResult VectorIndex::search(const float* queries, size_t nq, size_t k, int efSearch) const {
-  if (kind_ == VectorIndexKind::HNSW) {
-    // FAISS 1.7.3's IndexHNSW::search reads hnsw.efSearch and ignores SearchParametersHNSW, so set the
-    // field itself (under the writer lock); a concurrent search may run with another caller's beam width.
-    std::unique_lock writer(mutex_);
-    auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_->index);
-    const int want = std::max<int>(efSearch, static_cast<int>(std::min<size_t>(k + tombstones_.size(), 1 << 20)));
-    if (hnsw != nullptr && hnsw->hnsw.efSearch != want) hnsw->hnsw.efSearch = want;
-  }
-  std::shared_lock lock(mutex_);
+  std::shared_lock lock(mutex_);  // readers only: HNSW's beam width is per call (hnsw_search.h)
   SearchResult out;
   out.scores.assign(nq * k, kNoScore);
   out.ids.assign(nq * k, -1);
   if (k == 0 || nq == 0 || index_->ntotal == 0) return out;
-  const size_t kk = std::min<size_t>(k + tombstones_.size(), static_cast<size_t>(index_->ntotal));
+  if (kind_ == VectorIndexKind::HNSW) {
+    const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_->index);
+    const int kk = static_cast<int>(std::min<size_t>(k, static_cast<size_t>(index_->ntotal)));
+    std::function<bool(int64_t)> hidden;
+    if (!tombstones_.empty()) hidden = [this](int64_t internal) { return tombstones_.count(index_->id_map[internal]) > 0; };
+    std::vector<float> d(kk);
+    std::vector<int64_t> l(kk);
+    for (size_t q = 0; q < nq; ++q) {
+      hnswSearchOne(*hnsw, queries + q * dim_, kk, efSearch, d.data(), l.data(), hidden);
+      for (int j = 0; j < kk && l[j] >= 0; ++j) {
+        out.scores[q * k + j] = d[j];
+        out.ids[q * k + j] = index_->id_map[l[j]];
+      }
+    }
+    return out;
+  }
+  const size_t kk = std::min<size_t>(k, static_cast<size_t>(index_->ntotal));
   std::vector<float> d(nq * kk);
   std::vector<idx_t> l(nq * kk);
-  if (kind_ == VectorIndexKind::HNSW) {
-    faiss::SearchParametersHNSW params;
-    params.efSearch = std::max<int>(efSearch, static_cast<int>(kk));
-    auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_->index);
-    // IndexIDMap2 forwards params to the inner index and translates labels itself.
-    std::vector<idx_t> inner(nq * kk);
-    hnsw->search(static_cast<idx_t>(nq), queries, static_cast<idx_t>(kk), d.data(), inner.data(), &params);
-    for (size_t i = 0; i < inner.size(); ++i) l[i] = inner[i] < 0 ? -1 : index_->id_map[inner[i]];
-  } else {
-    index_->search(static_cast<idx_t>(nq), queries, static_cast<idx_t>(kk), d.data(), l.data());
-  }
+  index_->search(static_cast<idx_t>(nq), queries, static_cast<idx_t>(kk), d.data(), l.data());
   for (size_t q = 0; q < nq; ++q) {
-    size_t w = 0;
-    for (size_t j = 0; j < kk && w < k; ++j) {
-      idx_t id = l[q * kk + j];
-      if (id < 0 || tombstones_.count(id)) continue;
-      out.scores[q * k + w] = d[q * kk + j];
-      out.ids[q * k + w] = id;
-      ++w;
+    for (size_t j = 0; j < kk && l[q * kk + j] >= 0; ++j) {
+      out.scores[q * k + j] = d[q * kk + j];
+      out.ids[q * k + j] = l[q * kk + j];
     }
   }
   return out;
@@ -228,11 +233,6 @@ void VectorIndex::save(const std::string& path) const {
   }
   if (std::rename(tombTmp.c_str(), (path + ".tomb").c_str()) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0)
     throw std::runtime_error("could not move snapshot into place at " + path);
-}
-
-int64_t VectorIndex::size() const {
-  std::shared_lock lock(mutex_);
-  return index_->ntotal - static_cast<int64_t>(tombstones_.size());
 }
 
 bool VectorIndex::contains(int64_t id) const {

@@ -2,6 +2,7 @@
 // Core file: no N-API here, so ctest can exercise it alone.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <shared_mutex>
@@ -19,6 +20,9 @@ struct SearchResult {
   std::vector<float> scores;   // nq * k, -inf where no result
   std::vector<int64_t> ids;    // nq * k, -1 where no result
 };
+
+// FAISS's own description of the code it was compiled to ("OPTIMIZE AVX2" or "OPTIMIZE GENERIC").
+std::string faissCompileOptions();
 
 class VectorIndex {
  public:
@@ -43,12 +47,14 @@ class VectorIndex {
 
   int dim() const { return dim_; }
   VectorIndexKind kind() const { return kind_; }
-  int64_t size() const;  // live vectors
+  // Live vectors. Lock-free (an atomic kept by the writers), so the event loop never waits on a worker's lock.
+  int64_t size() const { return live_.load(std::memory_order_acquire); }
   bool contains(int64_t id) const;
 
  private:
   VectorIndex(int dim, VectorIndexKind kind, std::unique_ptr<faiss::IndexIDMap2> index);
   void compactLocked();  // HNSW: rebuild without tombstoned vectors
+  void publishSizeLocked() { live_.store(index_->ntotal - static_cast<int64_t>(tombstones_.size()), std::memory_order_release); }
 
   int dim_;
   VectorIndexKind kind_;
@@ -57,6 +63,7 @@ class VectorIndex {
   // HNSW cannot delete in place; deleted ids are hidden until the next compaction.
   std::unordered_set<int64_t> tombstones_;
   mutable std::shared_mutex mutex_;
+  std::atomic<int64_t> live_{0};
 };
 
 }  // namespace loupe

@@ -32,7 +32,7 @@ if(LOUPE_WITH_CUDA)
   add_library(loupe_cuda STATIC ${LOUPE_CUDA_SOURCES})
   set_target_properties(loupe_cuda PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON POSITION_INDEPENDENT_CODE ON)
   target_include_directories(loupe_cuda PUBLIC ${CMAKE_SOURCE_DIR}/native/cuda)
-  target_link_libraries(loupe_cuda PUBLIC loupe_core CUDA::cudart_static)
+  target_link_libraries(loupe_cuda PUBLIC loupe_core_common CUDA::cudart_static)
   target_compile_definitions(loupe_cuda PUBLIC LOUPE_WITH_CUDA)
   target_compile_options(loupe_cuda PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-O3 -Xcompiler=-fPIC>)
 

@@ -166,6 +166,9 @@ void RegisterVectorIndex(Napi::Env env, Napi::Object exports) {
   VectorIndexWrap::ctor = new Napi::FunctionReference(Napi::Persistent(cls));
   env.SetInstanceData<Napi::FunctionReference>(VectorIndexWrap::ctor);
   exports.Set("VectorIndex", cls);
+  exports.Set("faissCompileOptions", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                return Napi::String::New(info.Env(), loupe::faissCompileOptions());
+              }));
 }
 
 }  // namespace loupe_napi

@@ -1,6 +1,6 @@
 // The ONE place that loads the compiled addon. Everything else imports the checked wrappers in src/native/*.ts.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -102,6 +102,8 @@ export interface RawAddon {
     minArea: number,
     maxBoxes: number,
   ): Promise<{ boxes: Float32Array; scores: Float32Array; maps: Int32Array }>;
+  /** FAISS's get_compile_options() of the linked build: "OPTIMIZE AVX2" or "OPTIMIZE GENERIC". */
+  faissCompileOptions(): string;
   VectorIndex: {
     new (dim: number, kind: 'flat' | 'hnsw', hnswM: number): RawVectorIndex;
     load(path: string): Promise<RawVectorIndex>;
@@ -109,15 +111,48 @@ export interface RawAddon {
   [name: string]: unknown;
 }
 
-function findAddon(): string {
+/** The instruction sets FAISS_OPT_LEVEL=avx2 compiles for (-mavx2 -mfma -mf16c -mpopcnt). */
+const AVX2_FLAGS = ['avx2', 'fma', 'f16c', 'popcnt'];
+
+/** True when this CPU runs the AVX2 FAISS build (Linux: /proc/cpuinfo; elsewhere: assume not). */
+export function cpuHasAvx2(cpuinfo: string | null = readCpuinfo()): boolean {
+  const line = cpuinfo?.split('\n').find((l) => l.startsWith('flags'));
+  if (!line) return false;
+  const flags = new Set(line.slice(line.indexOf(':') + 1).trim().split(/\s+/));
+  return AVX2_FLAGS.every((f) => flags.has(f));
+}
+
+function readCpuinfo(): string | null {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export type AddonVariant = 'avx2' | 'generic';
+
+/**
+ * Which build to load: `loupe_avx2.node` (FAISS compiled for AVX2) when it was built and the CPU has the flags,
+ * else the generic `loupe.node`. LOUPE_FAISS_SIMD=generic forces the generic one.
+ */
+export function chooseAddon(releaseDir: string, hasAvx2: boolean, forced = process.env.LOUPE_FAISS_SIMD): { path: string; variant: AddonVariant } {
+  const avx2 = join(releaseDir, 'loupe_avx2.node');
+  if (forced !== 'generic' && hasAvx2 && existsSync(avx2)) return { path: avx2, variant: 'avx2' };
+  return { path: join(releaseDir, 'loupe.node'), variant: 'generic' };
+}
+
+function findAddon(): { path: string; variant: AddonVariant } {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'build', 'Release', 'loupe.node');
-    if (existsSync(candidate)) return candidate;
+    const release = join(dir, 'build', 'Release');
+    if (existsSync(join(release, 'loupe.node'))) return chooseAddon(release, cpuHasAvx2());
     dir = dirname(dir);
   }
   throw new Error('Loupe native addon not found: run `npm run build:native` (needs cmake, g++ and libfaiss-dev)');
 }
 
 const require = createRequire(import.meta.url);
-export const addon: RawAddon = require(process.env.LOUPE_ADDON_PATH ?? findAddon()) as RawAddon;
+export const addon: RawAddon = require(process.env.LOUPE_ADDON_PATH ?? findAddon().path) as RawAddon;
+/** The loaded build, as FAISS itself reports it: which code paths vector search runs (bench and logs print it). */
+export const addonVariant: AddonVariant = addon.faissCompileOptions().includes('AVX2') ? 'avx2' : 'generic';
