@@ -15,8 +15,19 @@ export interface OwlVerdict {
 /** What the detector is conditioned on: a text, or (image-guided) a picture of the thing. */
 export type OwlQuery = string | { image: DecodedImage };
 
-/** Scores images in batches; one verdict per image (null when the model finds no box at all). */
-export async function owlRerank(model: OwlModel, query: OwlQuery, images: DecodedImage[], batchSize = 4): Promise<(OwlVerdict | null)[]> {
+/** Largest pixel tensor of one OWL run (float32 bytes): a page of hits is one run unless its images exceed this. */
+export const OWL_BATCH_BYTES = 256 * 1024 * 1024;
+
+/** How many images one OWL run takes: the whole page, unless that would exceed the tensor budget. */
+export function owlBatchSize(size: number, images: number, budgetBytes = OWL_BATCH_BYTES): number {
+  return Math.max(1, Math.min(images, Math.floor(budgetBytes / (3 * size * size * 4))));
+}
+
+/**
+ * Scores images for one query; one verdict per image (null when the model finds no box at all). The page is one
+ * ONNX run (the query is encoded once, the image tower runs over the whole batch) unless the tensor budget splits it.
+ */
+export async function owlRerank(model: OwlModel, query: OwlQuery, images: DecodedImage[], batchSize = owlBatchSize(model.preprocessing.size, images.length)): Promise<(OwlVerdict | null)[]> {
   const out: (OwlVerdict | null)[] = [];
   let queryPixels: Float32Array | null = null;
   if (typeof query !== 'string') {
@@ -29,10 +40,8 @@ export async function owlRerank(model: OwlModel, query: OwlQuery, images: Decode
   for (let i = 0; i < images.length; i += batchSize) {
     const batch = images.slice(i, i + batchSize);
     const pixels = new Float32Array(batch.length * per);
-    for (let j = 0; j < batch.length; j++) {
-      const img = batch[j]!;
-      pixels.set(await preprocessBatch(img, new Float32Array([0, 0, img.width, img.height]), model.preprocessing), j * per);
-    }
+    const crops = await Promise.all(batch.map((img) => preprocessBatch(img, new Float32Array([0, 0, img.width, img.height]), model.preprocessing)));
+    crops.forEach((c, j) => pixels.set(c, j * per));
     const { logits, boxes, patches, queries } = queryPixels
       ? await model.detectByImage(pixels, batch.length, queryPixels, 1)
       : await model.detect(pixels, batch.length, [query as string]);

@@ -1,9 +1,14 @@
+import { join } from 'node:path';
 // Localization: model-proposed regions at index time (yolox, dino-v1/v2) and OWL-ViT reranking at search time,
 // through the real service with the shipped hand-weighted colour detectors (models/color-*).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAnyRegionMethod, formatAnyRegionMethod, DETECTOR_DEFAULTS } from '../../src/localize/region-method.js';
 import { renderScene } from '../../src/demo/scenes.js';
 import { createTestLoupe, type TestLoupe } from '../helpers/loupe.js';
+import { owlBatchSize, owlRerank, type OwlVerdict } from '../../src/localize/owl-reranker.js';
+import { inferenceStats } from '../../src/models/clip-model.js';
+import { OwlModel } from '../../src/models/detectors.js';
+import { decodeImage } from '../../src/repositories/image-decoder.js';
 import { iou, sceneImage, serveImages, type ImageServer, type Rgb } from '../helpers/images.js';
 
 const defaults = (kind: string) => (kind === 'yolox' ? 'color-yolox' : 'color-dino');
@@ -108,6 +113,20 @@ describe('model-proposed regions and reranking', () => {
       expect(res.hits[0]!.retrievalScore).toBeCloseTo(first.hits[2]!.score, 5);
       expect(iou(res.hits[0]!.highlights[0]!.box!, { x1: 180, y1: 30, x2: 270, y2: 120 })).toBeGreaterThanOrEqual(0.5);
       expect(res.hits[0]!.score).toBeGreaterThan(res.hits[1]!.score);
+    });
+
+    it('reranks a page of hits in one ONNX run, with the same verdicts as one image per run', async () => {
+      const owl = await OwlModel.load(join(t.config.modelsDir, t.config.defaultRerankModel));
+      const images = await Promise.all(['/a.png', '/b.png', '/c.png', '/a.png', '/c.png'].map(async (p) => decodeImage(await (await fetch(server.url(p))).bytes(), { maxPixels: 1e8 })));
+      const before = inferenceStats().runs;
+      const page = await owlRerank(owl, 'red', images);
+      expect(inferenceStats().runs - before).toBe(1);
+      const single: (OwlVerdict | null)[] = [];
+      for (const img of images) single.push(...(await owlRerank(owl, 'red', [img])));
+      expect(page.map((v) => v?.box)).toEqual(single.map((v) => v?.box));
+      page.forEach((v, i) => expect(v!.score).toBeCloseTo(single[i]!.score, 4));
+      expect(owlBatchSize(768, 50)).toBeLessThan(50); // a real OWL-ViT input splits a deep page to bound memory
+      expect(owlBatchSize(owl.preprocessing.size, 50)).toBe(50);
     });
 
     it('reranks a lexical first stage too, keeping a hit with an unreadable image after the reranked ones', async () => {
