@@ -44,7 +44,12 @@ export async function createSession(path: string, opts: SessionOptions = {}): Pr
   if (typeof path !== 'string' || path === '') throw invalidArgument('a model file path', 'path', path);
   const { provider, intraOpThreads } = checkSessionOptions(opts);
   const logger = opts.logger ?? stderrLogger;
-  const base: ort.InferenceSession.SessionOptions = intraOpThreads === undefined ? {} : { intraOpNumThreads: intraOpThreads };
+  // ONNX Runtime's pool threads spin after each run by default; on a few cores shared with FAISS, libvips and Postgres
+  // that spinning takes the CPU from the next step of the same request (bench/README.md, search latency). Off here.
+  const base: ort.InferenceSession.SessionOptions = {
+    ...(intraOpThreads === undefined ? {} : { intraOpNumThreads: intraOpThreads }),
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
   const cpu = () => ort.InferenceSession.create(path, { ...base, executionProviders: ['cpu'] });
   if (provider === 'cpu') return { session: await cpu(), provider };
   let reason: unknown;
