@@ -47,3 +47,11 @@ export function decodeSize(method: RegionMethod, width: number, height: number, 
 export function scaleBox(box: Box, sx: number, sy: number): Box {
   return { x1: box.x1 * sx, y1: box.y1 * sy, x2: box.x2 * sx, y2: box.y2 * sy };
 }
+
+/** The most regions (crops) `method` makes for one image, the whole image included. */
+export function maxRegions(method: RegionMethod): number {
+  if (method.kind === 'none') return 1;
+  if (method.kind === 'simple') return 1 + method.hn * method.wn;
+  if (method.kind === 'overlap') return 1 + method.hn * method.wn + (method.hn - 1) * (method.wn - 1);
+  return 1 + method.maxProposals;
+}

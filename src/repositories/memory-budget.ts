@@ -5,8 +5,12 @@
 import { invalidArgument } from '../domain/errors.js';
 
 export interface MemoryBudget {
-  /** Waits until `bytes` fit, then holds them; call the returned function once to give them back. */
-  reserve(bytes: number, signal?: AbortSignal): Promise<() => void>;
+  /**
+   * Waits until `bytes` fit, then holds them. The returned function gives them back: all of them, or all but `keep`
+   * (a holder that no longer needs the whole amount shrinks its share without ever waiting); calling it again with
+   * no argument gives back the rest.
+   */
+  reserve(bytes: number, signal?: AbortSignal): Promise<Release>;
   /** Bytes held now. */
   readonly heldBytes: number;
   /** Most bytes ever held at once. */
@@ -15,6 +19,8 @@ export interface MemoryBudget {
   /** Reservations waiting. */
   readonly pendingCount: number;
 }
+
+export type Release = (keep?: number) => void;
 
 export function createMemoryBudget(limitBytes: number): MemoryBudget {
   if (!Number.isSafeInteger(limitBytes) || limitBytes < 1) throw invalidArgument('a positive integer', 'limitBytes', limitBytes);
@@ -33,7 +39,7 @@ export function createMemoryBudget(limitBytes: number): MemoryBudget {
   };
 
   return {
-    reserve(bytes: number, signal?: AbortSignal): Promise<() => void> {
+    reserve(bytes: number, signal?: AbortSignal): Promise<Release> {
       if (!Number.isSafeInteger(bytes) || bytes < 0) return Promise.reject(invalidArgument('a non-negative integer', 'bytes', bytes));
       if (signal?.aborted) return Promise.reject(signal.reason);
       const cost = Math.min(bytes, limitBytes);
@@ -51,11 +57,12 @@ export function createMemoryBudget(limitBytes: number): MemoryBudget {
             signal?.removeEventListener('abort', onAbort);
             held += cost;
             peak = Math.max(peak, held);
-            let released = false;
-            resolve(() => {
-              if (released) return;
-              released = true;
-              held -= cost;
+            let mine = cost;
+            resolve((keep = 0) => {
+              const next = Math.min(mine, Math.max(0, keep));
+              if (next === mine) return;
+              held -= mine - next;
+              mine = next;
               pump();
             });
           },

@@ -12,7 +12,7 @@ import { createMemoryBudget, type MemoryBudget } from '../repositories/memory-bu
 import type { Logger } from '../log.js';
 import type { IndexingMetrics } from '../metrics.js';
 import type { IndexService } from './index-service.js';
-import { IndexingRun, type IndexableDocument } from './indexing-pipeline.js';
+import { DECODERS, IndexingRun, type IndexableDocument } from './indexing-pipeline.js';
 import type { IndexingProgress } from './ports.js';
 
 export { storeUpload } from './indexing-pipeline.js';
@@ -63,6 +63,7 @@ type ValidDocument = IndexableDocument;
 export class DocumentService {
   private readonly fetchSlots: FairLimiter;
   private readonly inference: Limiter;
+  private readonly decoding: Limiter;
   /** Decoded pixels of every request together (see indexing-pipeline.ts). */
   readonly pixels: MemoryBudget;
 
@@ -78,6 +79,7 @@ export class DocumentService {
     this.pixels = createMemoryBudget(options.decodeBudgetBytes);
     // Inference uses every core already; running two batches at once only adds contention.
     this.inference = createLimiter(1);
+    this.decoding = createLimiter(DECODERS);
   }
 
   async add(indexName: string, documents: DocumentInput[], opts: AddOptions = {}): Promise<DocumentResult[]> {
@@ -92,7 +94,7 @@ export class DocumentService {
     if (opts.signal?.aborted) onCancel();
     opts.signal?.addEventListener('abort', onCancel, { once: true });
     const run = new IndexingRun(
-      { repo: this.repo, policy: this.policy, proposer: this.proposer, fetchSlots: this.fetchSlots, pixels: this.pixels, inference: this.inference, maxPixels: this.options.maxPixels, uploadDir: this.options.uploadDir },
+      { repo: this.repo, policy: this.policy, proposer: this.proposer, fetchSlots: this.fetchSlots, pixels: this.pixels, inference: this.inference, decoding: this.decoding, maxPixels: this.options.maxPixels, uploadDir: this.options.uploadDir },
       record,
       model,
       cancel.signal,

@@ -1,13 +1,16 @@
 // The stages of indexing, pipelined across the documents of one addDocuments call, with every buffer bounded:
 //
-//   fetch (fair share of the fetch slots) → header → reserve decoded bytes (process-wide budget) → decode straight
-//   to the size the region method needs → [inference slot] regions → crops → CLIP → give the bytes back
+//   fetch (fair share of the fetch slots) → header → reserve pixel + crop-tensor bytes (process-wide budget)
+//   → decode straight to the size the region method needs → regions (detectors: in the inference slot) → crops
+//   → give the pixel bytes back → [inference slot] CLIP → give the tensor bytes back
 //   → group commit: the texts of every document ready so far in one CLIP run, then ONE Postgres transaction
 //
 // Memory: at most WINDOW documents of a request are between "started" and "committed"; compressed bytes from a URL
 // wait for the decode budget while still holding their fetch slot, so downloads cannot pile up behind decoding;
-// decoded pixels exist only inside a reservation of the shared MemoryBudget, which is held until the crops are cut
-// (the one inference slot is the bottleneck, so this is where the waiting happens, decoded or not).
+// decoded pixels and crop tensors exist only inside a reservation of the shared MemoryBudget (the one inference slot
+// is the bottleneck, so this is where documents wait: as crop tensors, the pixels already given back).
+// The inference slot is never held while waiting for libuv's thread pool (decodes, crops, file writes all run there):
+// crops are cut before the slot is taken, and decodes are limited to DECODERS at a time so the pool keeps free threads.
 // Speed: while one document is in inference the next ones download and decode and the finished ones are written, in
 // groups (one transaction and one text-encoder run for all documents that finished while the last group was being
 // written). The vector index catches up once per call, by the caller.
@@ -15,13 +18,14 @@
 // are cut; a transaction already running commits, so what was committed stays and nothing acknowledged is lost.
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { IndexRecord } from '../domain/index-settings.js';
 import type { MediaInfo } from '../domain/search.js';
-import type { DecodedImage, DocumentFields } from '../domain/types.js';
+import type { Box, DecodedImage, DocumentFields } from '../domain/types.js';
 import { EXACT_CROP, regionCropBox } from '../localize/crop.js';
-import { decodeSize, scaleBox } from '../localize/decode-size.js';
+import { decodeSize, maxRegions, scaleBox } from '../localize/decode-size.js';
 import type { RegionProposer } from '../localize/proposers.js';
 import { isDetectorMethod } from '../localize/region-method.js';
 import { preprocessBatch } from '../native/preprocess.js';
@@ -37,6 +41,8 @@ import type { EmbeddingModel } from './ports.js';
 export const WINDOW = 16;
 /** Most documents per transaction. */
 export const MAX_GROUP = 32;
+/** Decodes at once, process-wide: below libuv's 4 pool threads, so crops and file writes never queue behind them. */
+export const DECODERS = Math.max(1, Math.min(3, availableParallelism()));
 
 export interface PipelineDeps {
   repo: DocumentRepository;
@@ -48,6 +54,8 @@ export interface PipelineDeps {
   pixels: MemoryBudget;
   /** Shared by all requests: model inference (it uses every core already). */
   inference: Limiter;
+  /** Shared by all requests: image decodes (DECODERS at once). */
+  decoding: Limiter;
   maxPixels: number;
   uploadDir: string;
 }
@@ -120,28 +128,34 @@ export class IndexingRun {
     });
   }
 
-  /** Bytes → (fair fetch slot) → header → decode budget → shrink-on-load decode → regions + embeddings. */
+  /** Bytes → (fair fetch slot) → header → budget → shrink-on-load decode → regions → crops → embeddings. */
   private async embedImage(field: string, source: ImageSource): Promise<{ chunks: NewChunk[]; info: MediaInfo }> {
     const method = this.record.settings.regionMethod;
     const detectorInput = await this.deps.proposer.detectorInput(method);
-    const needs = { cropSize: this.model.preprocessing.size, detectorInput: detectorInput ?? undefined };
+    const s = this.model.preprocessing.size;
+    const needs = { cropSize: s, detectorInput: detectorInput ?? undefined };
+    const tensorBytes = maxRegions(method) * 3 * s * s * 4;
     // Uploads are in memory already; URLs and files hold a fetch slot until their decode budget is granted.
     const prepare = async () => {
       const loaded = await loadImageBytes(source, this.deps.policy, this.signal);
       const header = await inspectImage(loaded.bytes, { maxPixels: this.deps.maxPixels });
       const size = decodeSize(method, header.width, header.height, needs);
-      const release = await this.deps.pixels.reserve(decodeBytes(header, size), this.signal);
+      const release = await this.deps.pixels.reserve(decodeBytes(header, size) + tensorBytes, this.signal);
       return { bytes: loaded.bytes, header, size, release };
     };
     const { bytes, header, size, release } = source.kind === 'upload' ? await prepare() : await this.fetch(prepare);
     let chunks: NewChunk[];
     try {
       this.signal.throwIfAborted();
-      const image = await decodeImage(bytes, { maxPixels: this.deps.maxPixels, size });
-      chunks = await this.deps.inference(() => {
+      // The decoded image lives only inside this call: once it returns, its pixels are garbage.
+      const { boxes, pixels } = await this.cropRegions(await this.deps.decoding(() => decodeImage(bytes, { maxPixels: this.deps.maxPixels, size })), header);
+      release(tensorBytes);
+      const vectors = await this.deps.inference(() => {
         this.signal.throwIfAborted();
-        return this.embedRegions(field, image, header);
+        return this.model.embedImages(pixels, boxes.length);
       });
+      const d = this.model.dimension;
+      chunks = boxes.map((box, i) => ({ field, kind: 'image' as const, box, text: null, vector: vectors.slice(i * d, (i + 1) * d) }));
     } finally {
       release();
     }
@@ -150,13 +164,15 @@ export class IndexingRun {
 
   /**
    * Chunk 0 is the whole image; boxes are in ORIGINAL pixels, crops are cut from the decoded image (shrunk no further
-   * than the crops need, see decode-size.ts). Detector proposals are embedded from the model's region crop (context,
-   * squared; see localize/crop.ts); the chunk keeps the proposal box.
+   * than the crops need, see decode-size.ts). Detector proposals take the inference slot and are embedded from the
+   * model's region crop (context, squared; see localize/crop.ts); the chunk keeps the proposal box.
    */
-  private async embedRegions(field: string, image: DecodedImage, original: ImageHeader): Promise<NewChunk[]> {
+  private async cropRegions(image: DecodedImage, original: ImageHeader): Promise<{ boxes: Box[]; pixels: Float32Array }> {
     const method = this.record.settings.regionMethod;
-    const boxes = await this.deps.proposer.propose(method, image, original);
-    const crop = isDetectorMethod(method) ? (this.model.regionCrop ?? EXACT_CROP) : EXACT_CROP;
+    const detector = isDetectorMethod(method);
+    const propose = () => this.deps.proposer.propose(method, image, original);
+    const boxes = detector ? await this.deps.inference(() => (this.signal.throwIfAborted(), propose())) : await propose();
+    const crop = detector ? (this.model.regionCrop ?? EXACT_CROP) : EXACT_CROP;
     const sx = image.width / original.width;
     const sy = image.height / original.height;
     const flat = new Float32Array(boxes.length * 4);
@@ -164,10 +180,7 @@ export class IndexingRun {
       const c = scaleBox(i === 0 ? b : regionCropBox(b, crop, original.width, original.height), sx, sy);
       flat.set([c.x1, c.y1, c.x2, c.y2], i * 4);
     });
-    const pixels = await preprocessBatch(image, flat, this.model.preprocessing);
-    const vectors = await this.model.embedImages(pixels, boxes.length);
-    const d = this.model.dimension;
-    return boxes.map((box, i) => ({ field, kind: 'image' as const, box, text: null, vector: vectors.slice(i * d, (i + 1) * d) }));
+    return { boxes, pixels: await preprocessBatch(image, flat, this.model.preprocessing) };
   }
 
   private async mediaInfo(source: ImageSource, bytes: Uint8Array, image: ImageHeader): Promise<MediaInfo> {

@@ -143,6 +143,17 @@ describe('createMemoryBudget', () => {
     release();
     release();
     expect(budget.heldBytes).toBe(0);
+    // Shrinking a reservation lets a waiter in at once; the rest is given back later.
+    const whole = await budget.reserve(10);
+    const next = budget.reserve(6);
+    whole(4);
+    const releaseNext = await next;
+    expect(budget.heldBytes).toBe(10);
+    whole(8); // never grows back
+    expect(budget.heldBytes).toBe(10);
+    whole();
+    releaseNext();
+    expect(budget.heldBytes).toBe(0);
     await expect(budget.reserve(-1)).rejects.toThrow('Expected a non-negative integer for bytes but received -1 of type number');
   });
 });
