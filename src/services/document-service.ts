@@ -1,4 +1,6 @@
-// The indexing path: validate → fetch/decode each image → regions → one crop batch → CLIP → one transaction.
+// addDocuments / deleteDocuments as a use-case: batch limits, validation, per-document results and progress, cancellation
+// when the caller goes away. The stages themselves (fetch, decode, regions, embeddings, group commit) are in
+// indexing-pipeline.ts.
 import { randomUUID } from 'node:crypto';
 import { invalidArgument, isLoupeError, LoupeError, type ErrorCode } from '../domain/errors.js';
 import { FIELD_NAME, type IndexRecord } from '../domain/index-settings.js';
