@@ -13,7 +13,7 @@ async function withAccess<T>(dataDir: string | undefined, fn: (access: import('.
   const config = loadConfig(dataDir ? { dataDir: resolve(dataDir) } : {});
   const database = await openDatabase(config);
   try {
-    const access = new AccessService(new ApiKeyRepository(database.prisma), { mode: config.auth, host: config.host, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }, createLogger({ service: 'loupe' }, 'warn'));
+    const access = new AccessService(new ApiKeyRepository(database.prisma), { mode: config.auth, host: config.host, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, authFailuresPerMinute: config.authFailuresPerMinute, authFailureBurst: config.authFailureBurst }, createLogger({ service: 'loupe' }, 'warn'));
     return await fn(access);
   } finally {
     await database.close({ leaveRunning: true });

@@ -44,6 +44,11 @@ export interface LoupeConfig {
   /** Per-key token bucket: sustained requests per second and burst size (a key may carry its own). */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /** Failed authentications (unknown, revoked, malformed keys) per client address: sustained per minute, burst. */
+  authFailuresPerMinute: number;
+  authFailureBurst: number;
+  /** Images reranked per request, all searches of the request together (each search also at most 100). */
+  maxRerankImages: number;
   /** GraphQL limits: query document bytes, selection depth, aliases, estimated cost. */
   maxQueryBytes: number;
   maxQueryDepth: number;
@@ -120,6 +125,9 @@ export function loadConfig(overrides: Partial<LoupeConfig> = {}): LoupeConfig {
     corsOrigins: envList('LOUPE_CORS_ORIGINS'),
     rateLimitPerSecond: envInt('LOUPE_RATE_LIMIT', 50),
     rateLimitBurst: envInt('LOUPE_RATE_BURST', 100),
+    authFailuresPerMinute: envInt('LOUPE_AUTH_FAILURES_PER_MINUTE', 30),
+    authFailureBurst: envInt('LOUPE_AUTH_FAILURE_BURST', 10),
+    maxRerankImages: envInt('LOUPE_MAX_RERANK_IMAGES', 100),
     maxQueryBytes: envInt('LOUPE_MAX_QUERY_BYTES', 100_000),
     maxQueryDepth: envInt('LOUPE_MAX_QUERY_DEPTH', 15),
     maxAliases: envInt('LOUPE_MAX_ALIASES', 30),

@@ -2,10 +2,12 @@
 // metrics, `/metrics` (Prometheus), keys for the routes yoga does not serve (`/media/*`, `/metrics`), the
 // Content-Length rule for uploads, and draining on shutdown (new requests get 503, in-flight ones finish).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestError } from '../domain/errors.js';
+import { internalMessage, RequestError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import { routeOf } from '../metrics.js';
+import { presentedKey } from '../services/access-service.js';
 import type { Loupe } from '../services/loupe.js';
+import { sendJsonError } from './http-errors.js';
 import { requestNotes } from './request-notes.js';
 import { requestIdOf } from './yoga.js';
 
@@ -17,12 +19,6 @@ export interface HttpGuard {
   drain(timeoutMs: number): Promise<void>;
   /** Requests being answered now, event streams excluded. */
   readonly inFlight: number;
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: { code, message } });
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...headers });
-  res.end(body);
 }
 
 function headerSource(req: IncomingMessage): { get(name: string): string | null } {
@@ -71,21 +67,25 @@ export async function createHttpGuard(loupe: Loupe, log: Logger): Promise<HttpGu
       else accessLog.info('request', line);
       settle();
     });
+    const sendError = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+      sendJsonError(res, status, code, message, headers, route === 'graphql');
     if (draining) {
-      sendError(res, 503, 'SHUTTING_DOWN', 'Loupe is shutting down', { connection: 'close', 'retry-after': '5' });
+      sendError(503, 'SHUTTING_DOWN', 'Loupe is shutting down', { connection: 'close', 'retry-after': '5' });
       return;
     }
     void (async () => {
       try {
+        // Every route, before anything else: a keyless loopback server answers loopback Host names only.
+        access.checkHost(req.headers.host, presentedKey(headerSource(req)) !== null);
         const multipart = (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/form-data');
         if (method === 'POST' && multipart && req.headers['content-length'] === undefined)
           throw new RequestError('LENGTH_REQUIRED', 'Multipart requests need a Content-Length');
         if (route === 'metrics' || route === 'media') {
-          const principal = await access.authenticate(headerSource(req));
+          const principal = await access.authenticate(headerSource(req), req.socket.remoteAddress);
           requestNotes.set(req, { key: principal.name });
         }
         if (route === 'metrics') {
-          if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'GET /metrics');
+          if (method !== 'GET' && method !== 'HEAD') return sendError(405, 'METHOD_NOT_ALLOWED', 'GET /metrics');
           const { contentType, body } = await metrics.exposition();
           res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
           res.end(method === 'HEAD' ? undefined : body);
@@ -97,11 +97,11 @@ export async function createHttpGuard(loupe: Loupe, log: Logger): Promise<HttpGu
           metrics.rejected(e.code);
           const headers: Record<string, string> = e.retryAfterSeconds !== undefined ? { 'retry-after': String(e.retryAfterSeconds) } : {};
           if (e.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer realm="loupe"';
-          if (!res.headersSent) sendError(res, e.status, e.code, e.message, headers);
+          if (!res.headersSent) sendError(e.status, e.code, e.message, headers);
           return;
         }
         accessLog.error('request failed', { requestId, error: (e as Error)?.stack ?? String(e) });
-        if (!res.headersSent) sendError(res, 500, 'INTERNAL', `Internal error (request id ${requestId})`);
+        if (!res.headersSent) sendError(500, 'INTERNAL', internalMessage(requestId));
         else res.destroy();
       }
     })();

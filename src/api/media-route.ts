@@ -2,9 +2,10 @@
 // redirect to its URL. Failures are typed JSON: { "error": { "code", "message" } } with a matching HTTP status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { isLoupeError, type ErrorCode } from '../domain/errors.js';
+import { internalMessage, isLoupeError, type ErrorCode } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import type { MediaService } from '../services/media-service.js';
+import { sendJsonError } from './http-errors.js';
 
 export const MEDIA_PREFIX = '/media/';
 
@@ -21,12 +22,6 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 /** The URL path of a document's image, each part percent-encoded (ids may hold "/"). */
 export function mediaPath(index: string, id: string, field: string): string {
   return `${MEDIA_PREFIX}${[index, id, field].map(encodeURIComponent).join('/')}`;
-}
-
-export function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-  res.end(body);
 }
 
 function parse(pathname: string): [string, string, string] | null {
@@ -51,8 +46,9 @@ export async function handleMediaRequest(req: IncomingMessage, res: ServerRespon
     content = await media.open(...parts);
   } catch (e) {
     if (isLoupeError(e)) return sendJsonError(res, STATUS[e.code] ?? 400, e.code, e.message);
-    log.error('serving an image failed', { path: pathname, error: (e as Error)?.stack ?? String(e) });
-    return sendJsonError(res, 500, 'INTERNAL', 'Unexpected error while reading the image');
+    const requestId = String(req.headers['x-request-id'] ?? '');
+    log.error('serving an image failed', { requestId, path: pathname.slice(0, 200), error: (e as Error)?.stack ?? String(e) });
+    return sendJsonError(res, 500, 'INTERNAL', internalMessage(requestId || undefined, 'Unexpected error while reading the image'));
   }
   if (content.kind === 'redirect') {
     res.writeHead(302, { location: content.url, 'cache-control': 'no-cache', 'referrer-policy': 'no-referrer' }).end();

@@ -8,7 +8,8 @@ import { repoRoot } from '../config.js';
 import type { Logger } from '../log.js';
 import { imagePolicy, type Loupe } from '../services/loupe.js';
 import { MediaService } from '../services/media-service.js';
-import { handleMediaRequest, MEDIA_PREFIX, sendJsonError } from './media-route.js';
+import { sendJsonError } from './http-errors.js';
+import { handleMediaRequest, MEDIA_PREFIX } from './media-route.js';
 import { createHttpGuard } from './http-guard.js';
 import { createApi } from './yoga.js';
 
@@ -98,7 +99,7 @@ export async function startServer(loupe: Loupe, log: Logger, options: ServerOpti
     if (pathname.startsWith('/assets/')) {
       const file = read ? assets.get(pathname.slice('/assets/'.length)) : undefined;
       if (file && !pathname.slice('/assets/'.length).includes('/') && pathname !== '/assets/index.html') return sendStatic(req.method, res, file, false);
-      return sendJsonError(res, 404, 'NOT_FOUND', `No such asset: ${pathname}`);
+      return sendJsonError(res, 404, 'NOT_FOUND', `No such asset: ${pathname.slice(0, 200)}`);
     }
     if (pathname.startsWith(MEDIA_PREFIX)) return handleMediaRequest(req, res, pathname, media, log);
     await yoga.handle(req, res);

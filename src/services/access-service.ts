@@ -1,13 +1,14 @@
 // Access control: API keys (stored hashed) with roles, per-key rate limits, and the rule that a server reachable
 // from other machines needs keys. Keys are read from `x-api-key: <key>` or `Authorization: Bearer <key>`.
 import { createHash, randomBytes } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
 import type { AuthMode } from '../config.js';
 import { ANONYMOUS, checkRole, KEY_PATTERN, KEY_PREFIX_LENGTH, type Principal, type Role } from '../domain/access.js';
-import { invalidArgument, RequestError } from '../domain/errors.js';
+import { checkText, invalidArgument, RequestError } from '../domain/errors.js';
+import { preview } from '../domain/text.js';
 import type { Logger } from '../log.js';
+import { isLoopbackAddress } from '../repositories/address-policy.js';
 import type { ApiKeyRepository, StoredApiKey } from '../repositories/api-key-repository.js';
-import { TokenBuckets } from './rate-limiter.js';
+import { TokenBuckets, type BucketLimits } from './rate-limiter.js';
 
 export interface AccessOptions {
   mode: AuthMode;
@@ -15,6 +16,9 @@ export interface AccessOptions {
   host: string;
   ratePerSecond: number;
   burst: number;
+  /** Failed authentications (unknown, revoked or malformed keys) allowed per client address: per minute, and burst. */
+  authFailuresPerMinute: number;
+  authFailureBurst: number;
 }
 
 export interface CreateKeyInput {
@@ -37,13 +41,11 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** A loopback name or address: `localhost`, `*.localhost` (RFC 6761), 127/8, ::1, ::ffff:127.x; brackets allowed. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  const h = host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (!ipaddr.isValid(h)) return false;
-  let addr = ipaddr.parse(h);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
-  return addr.range() === 'loopback';
+  return isLoopbackAddress(h);
 }
 
 /** The key a request presents, or null; two different keys in the two headers are refused. */
@@ -59,6 +61,9 @@ export function presentedKey(headers: HeaderSource): string | null {
 export class AccessService {
   private readonly cache = new Map<string, { key: StoredApiKey | null; until: number }>();
   private readonly buckets = new TokenBuckets();
+  /** Failed authentications per client address: each may cost a database lookup, so they are rate-limited. */
+  private readonly failures = new TokenBuckets();
+  private readonly failureLimits: BucketLimits;
   private readonly touched = new Map<number, number>();
   /** Whether a request without a key is refused. */
   readonly required: boolean;
@@ -72,6 +77,28 @@ export class AccessService {
   ) {
     this.loopback = isLoopbackHost(options.host);
     this.required = options.mode === 'on' || (options.mode === 'auto' && !this.loopback);
+    this.failureLimits = { rate: Math.max(options.authFailuresPerMinute, 1e-6) / 60, burst: Math.max(options.authFailureBurst, 1) };
+  }
+
+  /**
+   * Against DNS rebinding: a loopback server without keys can be reached by any web page through a name that its
+   * attacker rebinds to 127.0.0.1, and the browser then sends that name as Host (with no Origin on a same-origin
+   * GET). So such a server answers only requests addressed to a loopback name, on every route. A request that
+   * presents a key is exempt (the key is checked; a rebinding page cannot know one).
+   */
+  checkHost(host: string | null | undefined, presentsKey: boolean): void {
+    if (!this.loopback || this.required || presentsKey) return;
+    let name: string | null = null;
+    try {
+      name = host ? new URL(`http://${host}`).hostname : null;
+    } catch {
+      name = null;
+    }
+    if (name !== null && isLoopbackHost(name)) return;
+    throw new RequestError(
+      'FORBIDDEN',
+      `Host ${host ? preview(host) : '(none)'} is not a loopback name: a loopback server without API keys answers only requests to localhost, 127.0.0.1 or [::1] (DNS rebinding protection)`,
+    );
   }
 
   /** Refuses to serve a non-loopback address without any key; warns when access control is switched off there. */
@@ -95,6 +122,7 @@ export class AccessService {
     const role = checkRole(input.role);
     const name = input.name ?? '';
     if (typeof name !== 'string' || name.length > 200) throw invalidArgument('a name of at most 200 characters', 'name', name);
+    checkText(name, 'name');
     const rate = input.ratePerSec ?? null;
     if (rate !== null && !(Number.isFinite(rate) && rate > 0 && rate <= 1e6)) throw invalidArgument('a number of requests per second in (0, 1000000]', 'ratePerSec', rate);
     const burst = input.burst ?? null;
@@ -109,7 +137,8 @@ export class AccessService {
   }
 
   async revokeKey(idOrPrefix: string): Promise<StoredApiKey[]> {
-    if (typeof idOrPrefix !== 'string' || idOrPrefix === '') throw invalidArgument('a key id or prefix', 'key', idOrPrefix);
+    if (typeof idOrPrefix !== 'string' || idOrPrefix === '' || idOrPrefix.length > 200) throw invalidArgument('a key id or prefix', 'key', idOrPrefix);
+    checkText(idOrPrefix, 'key');
     const revoked = await this.repo.revoke(idOrPrefix);
     this.cache.clear();
     return revoked;
@@ -117,20 +146,36 @@ export class AccessService {
 
   /**
    * Who is calling: the key's principal (rate-limited), or the anonymous admin when no key is sent and access control
-   * is not required. A key that is sent is always checked, even where none is required.
+   * is not required. A key that is sent is always checked, even where none is required. Failed authentications are
+   * counted per client address; past the allowance, that address gets RATE_LIMITED for any key not already known
+   * good, before any database lookup.
    */
-  async authenticate(headers: HeaderSource): Promise<Principal> {
+  async authenticate(headers: HeaderSource, client = 'unknown'): Promise<Principal> {
     const key = presentedKey(headers);
     if (key === null) {
       if (this.required) throw new RequestError('UNAUTHENTICATED', 'This server requires an API key: send `x-api-key: <key>` or `Authorization: Bearer <key>`');
       return ANONYMOUS;
     }
-    const stored = KEY_PATTERN.test(key) ? await this.lookup(hashKey(key)) : null;
-    if (!stored) throw new RequestError('UNAUTHENTICATED', 'Unknown or revoked API key');
+    const hash = hashKey(key);
+    if (!this.knownGood(hash)) {
+      const allowed = this.failures.peek(client, this.failureLimits);
+      if (!allowed.ok)
+        throw new RequestError('RATE_LIMITED', `Too many failed authentications from this address; retry in ${allowed.retryAfterSeconds} s`, allowed.retryAfterSeconds);
+    }
+    const stored = KEY_PATTERN.test(key) ? await this.lookup(hash) : null;
+    if (!stored) {
+      this.failures.take(client, this.failureLimits);
+      throw new RequestError('UNAUTHENTICATED', 'Unknown or revoked API key');
+    }
     const taken = this.buckets.take(String(stored.id), { rate: stored.ratePerSec ?? this.options.ratePerSecond, burst: stored.burst ?? this.options.burst });
     if (!taken.ok) throw new RequestError('RATE_LIMITED', `Rate limit exceeded for key ${stored.prefix}; retry in ${taken.retryAfterSeconds} s`, taken.retryAfterSeconds);
     this.touch(stored.id);
     return { keyId: stored.id, name: stored.prefix, role: stored.role };
+  }
+
+  private knownGood(hash: string): boolean {
+    const hit = this.cache.get(hash);
+    return hit !== undefined && hit.key !== null && hit.until > Date.now();
   }
 
   private async lookup(hash: string): Promise<StoredApiKey | null> {

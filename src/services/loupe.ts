@@ -50,7 +50,10 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
   const metrics = new LoupeMetrics();
   const access = new AccessService(
     new ApiKeyRepository(database.prisma),
-    { mode: config.auth, host: config.host, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
+    {
+      mode: config.auth, host: config.host, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst,
+      authFailuresPerMinute: config.authFailuresPerMinute, authFailureBurst: config.authFailureBurst,
+    },
     log.child({ component: 'access' }),
   );
   const indexRepo = new IndexRepository(database.prisma);

@@ -1,4 +1,5 @@
-// Token buckets, one per API key: `rate` tokens per second up to `burst`; each request takes one.
+// Token buckets: `rate` tokens per second up to `burst`; each request takes one. One set per API key (requests) and
+// one per client address (failed authentications).
 export interface BucketLimits {
   rate: number;
   burst: number;
@@ -34,6 +35,14 @@ export class TokenBuckets {
       return { ok: true };
     }
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / limits.rate)) };
+  }
+
+  /** Whether `take` would succeed now, without taking anything. */
+  peek(key: string, limits: BucketLimits): Take {
+    const b = this.buckets.get(key);
+    if (!b) return { ok: true };
+    const tokens = Math.min(limits.burst, b.tokens + ((this.now() - b.at) / 1000) * limits.rate);
+    return tokens >= 1 ? { ok: true } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / limits.rate)) };
   }
 
   private prune(t: number, limits: BucketLimits): void {

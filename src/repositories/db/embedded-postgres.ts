@@ -3,7 +3,7 @@
 // - it works as root (runs as the OS user `postgres`, binaries copied where that user can read them).
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, chownSync, closeSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, chownSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -114,9 +114,15 @@ export async function startEmbeddedPostgres(pgDataDir: string, database = 'loupe
   if (!existsSync(join(pgDataDir, 'PG_VERSION'))) {
     const password = randomBytes(18).toString('base64url');
     writeFileSync(secretFile, password, { mode: 0o600 });
-    // A world-readable temp file: initdb runs as `postgres`, which may not reach the data folder's parent.
-    const pwfile = join(tmpdir(), `loupe-pwfile-${process.pid}-${randomBytes(4).toString('hex')}`);
-    writeFileSync(pwfile, `${password}\n`, { mode: 0o644 });
+    // initdb runs as `postgres`, which may not reach the data folder's parent: the password goes into a private
+    // temporary folder (0700) holding one file (0600, created exclusively), both owned by that user.
+    const pwdir = mkdtempSync(join(tmpdir(), 'loupe-initdb-'));
+    const pwfile = join(pwdir, 'pwfile');
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+    if (ids) {
+      chownSync(pwdir, ids.uid, ids.gid);
+      chownSync(pwfile, ids.uid, ids.gid);
+    }
     try {
       execFileSync(join(bin, 'bin', 'initdb'), [
         `--pgdata=${pgDataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`,
@@ -126,7 +132,7 @@ export async function startEmbeddedPostgres(pgDataDir: string, database = 'loupe
       const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? '';
       throw new Error(`initdb failed for ${pgDataDir}: ${stderr.trim() || (e as Error).message}`);
     } finally {
-      execFileSync('rm', ['-f', pwfile]);
+      rmSync(pwdir, { recursive: true, force: true });
     }
   }
   const password = readFileSync(secretFile, 'utf8').trim();
