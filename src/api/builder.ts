@@ -1,7 +1,9 @@
 // Pothos builder: plugins and scalars only; every type lives in its own file under schema/.
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import { GraphQLError } from 'graphql';
 import { LoupeError } from '../domain/errors.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../domain/text.js';
 import type { Loupe } from '../services/loupe.js';
 
 export interface ApiContext {
@@ -25,9 +27,14 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.scalarType('JSON', {
-  description: 'Any JSON value',
+  description: `Any JSON value, nested at most ${MAX_JSON_DEPTH} levels deep`,
   serialize: (v) => v,
-  parseValue: (v) => v,
+  // Checked here, once for every JSON input, so that nothing downstream walks (or prints) a value 100,000 levels deep.
+  parseValue: (v) => {
+    if (jsonDepth(v) > MAX_JSON_DEPTH)
+      throw new GraphQLError(`Expected JSON nested at most ${MAX_JSON_DEPTH} levels deep but received a deeper value`, { extensions: { code: 'INVALID_INPUT' } });
+    return v;
+  },
 });
 
 builder.scalarType('File', {

@@ -1,6 +1,7 @@
 // Yoga plugins that refuse a GraphQL request before any resolver runs: API keys and roles, browser origins, body
-// and query sizes, and depth / alias / cost limits. Every refusal is a GraphQL error with a stable
-// `extensions.code` (see RequestErrorCode) and the matching HTTP status.
+// and query sizes (JSON and multipart bodies are parsed here, with their caps), and depth / alias / cost / rerank
+// limits. Every refusal is a GraphQL error with a stable `extensions.code` (see RequestErrorCode) and the matching
+// HTTP status. (The Host rule against DNS rebinding is the front door's, http-guard.ts: it covers every route.)
 import { getOperationAST, parse, type DocumentNode, type GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { Principal } from '../domain/access.js';
@@ -8,7 +9,7 @@ import { allows } from '../domain/access.js';
 import { RequestError } from '../domain/errors.js';
 import type { LoupeMetrics } from '../metrics.js';
 import type { AccessService } from '../services/access-service.js';
-import { isLoopbackHost } from '../services/access-service.js';
+import { parseMultipart } from './multipart.js';
 import { noteRequest } from './request-notes.js';
 import { estimateCost, listFieldNames, measureDocument, type QueryLimits } from './query-limits.js';
 
@@ -17,6 +18,8 @@ export interface GuardOptions extends QueryLimits {
   maxQueryBytes: number;
   maxJsonBytes: number;
   maxRequestBytes: number;
+  maxUploadFiles: number;
+  maxImageBytes: number;
 }
 
 /** Tokens a query document may hold (graphql-js stops parsing beyond; a 100 KB query has far fewer). */
@@ -47,8 +50,8 @@ function isMultipart(request: Request): boolean {
 }
 
 /** A browser request from another site is refused unless its origin is allowed (CORS) — also against CSRF through
- * form posts and, on a loopback server without keys, DNS rebinding (the Host must then be a loopback name). */
-function checkOrigin(request: Request, url: URL, allowed: string[], keylessLoopback: boolean): void {
+ * form posts. */
+function checkOrigin(request: Request, url: URL, allowed: string[]): void {
   const origin = request.headers.get('origin');
   if (origin === null) return;
   if (allowed.includes('*') || allowed.includes(origin)) return;
@@ -58,7 +61,7 @@ function checkOrigin(request: Request, url: URL, allowed: string[], keylessLoopb
   } catch {
     sameOrigin = false;
   }
-  if (sameOrigin && (!keylessLoopback || isLoopbackHost(url.hostname))) return;
+  if (sameOrigin) return;
   throw new RequestError('FORBIDDEN', `Requests from origin ${origin.slice(0, 200)} are not allowed (LOUPE_CORS_ORIGINS)`);
 }
 
@@ -98,8 +101,10 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
       return refuse(new RequestError('FORBIDDEN', `Key ${principal.name} has role ${principal.role}; ${type} operations need the ${needed} role`));
     lists ??= listFieldNames(args.schema);
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-    const cost = estimateCost(args.document, args.operationName, variables, lists);
-    if (cost > options.maxCost) return refuse(new RequestError('QUERY_TOO_COMPLEX', `Query cost ${cost} is over the limit of ${options.maxCost} (lists multiply: lower limits or select fewer nested lists)`));
+    const { cost, rerankImages } = estimateCost(args.document, args.operationName, variables, lists);
+    if (cost > options.maxCost) return refuse(new RequestError('QUERY_TOO_COMPLEX', `Query cost ${cost} is over the limit of ${options.maxCost} (lists multiply, reranked images and image queries count: lower limits or depths, or select fewer nested lists)`));
+    if (rerankImages > options.maxRerankImages)
+      return refuse(new RequestError('QUERY_TOO_COMPLEX', `The request reranks ${rerankImages} images, over the limit of ${options.maxRerankImages} per request (LOUPE_MAX_RERANK_IMAGES): lower rerank.depth or send fewer searches`));
     const roots: string[] = [];
     for (const sel of op?.selectionSet.selections ?? []) if (sel.kind === 'Field') roots.push(sel.name.value);
     for (const root of new Set(roots)) metrics.operation(type, root);
@@ -112,12 +117,14 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
       // GraphiQL's page is static; its requests carry the key like any other.
       if (request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html')) return;
       try {
-        checkOrigin(request, url, options.corsOrigins, access.loopback && !access.required && presentsNoKey(request));
-        const principal = await access.authenticate(request.headers);
+        checkOrigin(request, url, options.corsOrigins);
+        const nodeReq = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
+        const principal = await access.authenticate(request.headers, nodeReq?.socket?.remoteAddress);
         principals.set(request, principal);
         noteRequest((serverContext as { req?: unknown } | undefined)?.req, { key: principal.name });
         // Over HTTP, a multipart request without Content-Length is refused by the server's front door (http-guard).
         const length = request.headers.get('content-length');
+        if (length !== null && !/^\d+$/.test(length)) throw new RequestError('BAD_REQUEST', 'Content-Length must be one non-negative integer');
         const max = request.method === 'POST' && isMultipart(request) ? options.maxRequestBytes : options.maxJsonBytes;
         if (length !== null && Number(length) > max)
           throw new RequestError('PAYLOAD_TOO_LARGE', `Request body of ${length} bytes is over ${max} (${max === options.maxJsonBytes ? 'LOUPE_MAX_JSON_BYTES' : 'LOUPE_MAX_REQUEST_BYTES'})`);
@@ -127,8 +134,19 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
         endResponse(errorResponse(e, fetchAPI.Response));
       }
     },
-    onRequestParse({ request, setRequestParser }) {
+    onRequestParse({ request, setRequestParser, fetchAPI }) {
       const type = (request.headers.get('content-type') ?? '').toLowerCase();
+      if (request.method === 'POST' && type.startsWith('multipart/form-data')) {
+        const limits = { maxRequestBytes: options.maxRequestBytes, maxFileBytes: options.maxImageBytes, maxFiles: options.maxUploadFiles };
+        setRequestParser(async (req) => {
+          try {
+            return (await parseMultipart(req, limits, fetchAPI)) as never;
+          } catch (e) {
+            throw e instanceof RequestError ? refuse(e) : e;
+          }
+        });
+        return;
+      }
       if (request.method !== 'POST' || !(type.startsWith('application/json') || type.startsWith('application/graphql+json'))) return;
       setRequestParser(async (req) => {
         const text = await readCapped(req, options.maxJsonBytes);
@@ -171,8 +189,4 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
       if (error) throw error;
     },
   };
-}
-
-function presentsNoKey(request: Request): boolean {
-  return !request.headers.get('x-api-key') && !request.headers.get('authorization');
 }

@@ -1,13 +1,16 @@
 // Static limits on a parsed GraphQL document, checked before validation (graphql-js validation itself can be made
 // quadratic by thousands of overlapping fields): selection depth, aliases, fields after fragment expansion, and an
-// estimated cost in which lists multiply the cost of what they select. Fragments are expanded with memoisation, so
-// a fragment fan-out bomb is measured in linear time, and fragment cycles count as over every limit.
+// estimated cost in which lists multiply the cost of what they select and reranked images and image queries count
+// (with the reranked images also capped per request). Fragments are expanded with memoisation, so a fragment fan-out
+// bomb is measured in linear time, and fragment cycles count as over every limit.
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
 
 export interface QueryLimits {
   maxDepth: number;
   maxAliases: number;
   maxCost: number;
+  /** Images reranked per request, all of its searches together. */
+  maxRerankImages: number;
 }
 
 export interface QueryMeasure {
@@ -19,6 +22,10 @@ export interface QueryMeasure {
 
 /** Cost of one `search` call on top of its selections (model inference, vector search, Postgres). */
 export const SEARCH_COST = 1_000;
+/** Cost of each image a search's reranker reads (download or cache, decode, one OWL inference). */
+export const RERANK_IMAGE_COST = 500;
+/** Cost of an image query on top of its search (a download of up to LOUPE_MAX_IMAGE_BYTES, a decode, an embedding). */
+export const IMAGE_QUERY_COST = 5_000;
 /** Assumed length of a list whose size the query does not state. */
 export const DEFAULT_LIST_SIZE = 10;
 const CAP = Number.MAX_SAFE_INTEGER / 4;
@@ -91,14 +98,24 @@ export function measureDocument(doc: DocumentNode): QueryMeasure {
   return out;
 }
 
+/** The value of an argument as the request gives it: literals, variables (default values included), lists, objects. */
 function valueOf(node: ValueNode | undefined, variables: Record<string, unknown>): unknown {
   if (!node) return undefined;
   switch (node.kind) {
     case Kind.VARIABLE:
-      return variables[node.name.value];
+      return Object.hasOwn(variables, node.name.value) ? variables[node.name.value] : undefined;
     case Kind.INT:
     case Kind.FLOAT:
       return Number(node.value);
+    case Kind.STRING:
+    case Kind.ENUM:
+      return node.value;
+    case Kind.BOOLEAN:
+      return node.value;
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return node.values.map((v) => valueOf(v, variables));
     case Kind.OBJECT:
       return Object.fromEntries(node.fields.map((f) => [f.name.value, valueOf(f.value, variables)]));
     default:
@@ -106,58 +123,99 @@ function valueOf(node: ValueNode | undefined, variables: Record<string, unknown>
   }
 }
 
+type Arguments = readonly { name: { value: string }; value: ValueNode }[];
+
+const positive = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(v, CAP) : null);
+const objectOrNull = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+
 /** The `limit` a field asks for, directly or inside an input object (search(input: { limit })). */
-function requestedLimit(args: readonly { name: { value: string }; value: ValueNode }[], variables: Record<string, unknown>): number | null {
+function requestedLimit(args: Arguments, variables: Record<string, unknown>): number | null {
   for (const a of args) {
     const v = valueOf(a.value, variables);
-    const limit = a.name.value === 'limit' ? v : v && typeof v === 'object' ? (v as Record<string, unknown>).limit : undefined;
-    if (typeof limit === 'number' && Number.isFinite(limit) && limit > 0) return limit;
+    const limit = positive(a.name.value === 'limit' ? v : objectOrNull(v)?.limit);
+    if (limit !== null) return limit;
   }
   return null;
 }
 
+/** What a `search` asks of the models beyond the first stage: images its reranker reads, and an image query. */
+function searchDemand(args: Arguments, variables: Record<string, unknown>): { rerankImages: number; imageQuery: boolean } {
+  const input = objectOrNull(valueOf(args.find((a) => a.name.value === 'input')?.value, variables));
+  if (!input) return { rerankImages: 0, imageQuery: false };
+  const rerank = objectOrNull(input.rerank);
+  // The service's default depth is the page size (SearchInput.limit defaults to DEFAULT_LIST_SIZE).
+  const rerankImages = rerank ? Math.ceil(positive(rerank.depth) ?? positive(input.limit) ?? DEFAULT_LIST_SIZE) : 0;
+  return { rerankImages, imageQuery: objectOrNull(input.image) !== null };
+}
+
+/** Variables as the operation will see them: the request's, then each definition's default value. */
+function withDefaults(op: OperationDefinitionNode, variables: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(variables));
+  for (const def of op.variableDefinitions ?? []) {
+    const name = def.variable.name.value;
+    if (def.defaultValue && (!Object.hasOwn(out, name) || out[name] === undefined)) out[name] = valueOf(def.defaultValue, {});
+  }
+  return out;
+}
+
+export interface OperationCost {
+  /** Estimated cost (see estimateCost). */
+  cost: number;
+  /** Images the operation's searches rerank, all together. */
+  rerankImages: number;
+}
+
 /**
- * Estimated cost of the operation that would run: each field costs 1, `search` costs SEARCH_COST more, and a list
- * field multiplies the cost of its selections by its size (a search's `hits` by its limit, others by
- * DEFAULT_LIST_SIZE).
+ * Estimated cost of the operation that would run: each field costs 1, `search` costs SEARCH_COST more, plus
+ * RERANK_IMAGE_COST per image its reranker reads (rerank.depth, default its limit) and IMAGE_QUERY_COST for an image
+ * query; a list field multiplies the cost of its selections by its size (a search's `hits` by its limit, others by
+ * DEFAULT_LIST_SIZE). Also counts the reranked images of the whole operation, for their own per-request cap.
  */
-export function estimateCost(doc: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>, lists: Set<string>): number {
+export function estimateCost(doc: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>, lists: Set<string>): OperationCost {
   const ops = operationsOf(doc);
   const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops[0];
-  if (!op) return 0;
+  if (!op) return { cost: 0, rerankImages: 0 };
+  const vars = withDefaults(op, variables);
   const fragments = fragmentsOf(doc);
   const visiting = new Set<string>();
   // Memoised per (fragment, pending limit): the same fragment under another search limit costs differently.
-  const memo = new Map<string, number>();
-  const cost = (set: SelectionSetNode, pendingLimit: number | null): number => {
-    let total = 0;
+  const memo = new Map<string, OperationCost>();
+  const add = (a: OperationCost, b: OperationCost, times = 1): OperationCost => ({
+    cost: Math.min(CAP, a.cost + times * b.cost),
+    rerankImages: Math.min(CAP, a.rerankImages + times * b.rerankImages),
+  });
+  const cost = (set: SelectionSetNode, pendingLimit: number | null): OperationCost => {
+    let total: OperationCost = { cost: 0, rerankImages: 0 };
     for (const sel of set.selections) {
-      let c: number;
+      let c: OperationCost;
       if (sel.kind === Kind.FIELD) {
-        const own = 1 + (sel.name.value === 'search' ? SEARCH_COST : 0);
-        const limit = requestedLimit(sel.arguments ?? [], variables) ?? (sel.name.value === 'search' ? DEFAULT_LIST_SIZE : pendingLimit);
-        let inner = 0;
+        const isSearch = sel.name.value === 'search';
+        const demand = isSearch ? searchDemand(sel.arguments ?? [], vars) : { rerankImages: 0, imageQuery: false };
+        c = {
+          cost: 1 + (isSearch ? SEARCH_COST + demand.rerankImages * RERANK_IMAGE_COST + (demand.imageQuery ? IMAGE_QUERY_COST : 0) : 0),
+          rerankImages: demand.rerankImages,
+        };
+        const limit = requestedLimit(sel.arguments ?? [], vars) ?? (isSearch ? DEFAULT_LIST_SIZE : pendingLimit);
         if (sel.selectionSet) {
-          if (lists.has(sel.name.value)) inner = (limit ?? DEFAULT_LIST_SIZE) * cost(sel.selectionSet, null);
-          else inner = cost(sel.selectionSet, limit);
+          if (lists.has(sel.name.value)) c = add(c, cost(sel.selectionSet, null), limit ?? DEFAULT_LIST_SIZE);
+          else c = add(c, cost(sel.selectionSet, limit));
         }
-        c = own + inner;
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         c = cost(sel.selectionSet, pendingLimit);
       } else {
         const key = `${sel.name.value}:${pendingLimit}`;
         const cached = memo.get(key);
         if (cached !== undefined) c = cached;
-        else if (visiting.has(sel.name.value)) c = CAP;
+        else if (visiting.has(sel.name.value)) c = { cost: CAP, rerankImages: CAP };
         else {
           const frag = fragments.get(sel.name.value);
           visiting.add(sel.name.value);
-          c = frag ? cost(frag.selectionSet, pendingLimit) : 0;
+          c = frag ? cost(frag.selectionSet, pendingLimit) : { cost: 0, rerankImages: 0 };
           visiting.delete(sel.name.value);
           memo.set(key, c);
         }
       }
-      total = Math.min(CAP, total + c);
+      total = add(total, c);
     }
     return total;
   };

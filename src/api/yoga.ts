@@ -1,10 +1,12 @@
 // Builds the HTTP handler (GraphQL + GraphiQL + readiness). Exported for tests, which call yoga.fetch directly.
 import { randomUUID } from 'node:crypto';
 import { createFetch } from '@whatwg-node/fetch';
-import { createYoga, useReadinessCheck, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
+import { createGraphQLError, createYoga, useReadinessCheck, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
+import { internalMessage } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import type { Loupe } from '../services/loupe.js';
 import type { ApiContext } from './builder.js';
+import { isExpectedGraphQLError, isGraphQLError, useErrorStory } from './error-story.js';
 import { graphiqlExamples } from './examples.js';
 import { useRequestGuard } from './guard-plugins.js';
 import { schema } from './schema/index.js';
@@ -43,8 +45,9 @@ export function createApi(loupe: Loupe, log: Logger): LoupeYoga {
     landingPage: false,
     graphiql: { title: 'Loupe GraphiQL', defaultQuery: graphiqlExamples },
     renderGraphiQL: bundledGraphiQL(),
-    // Multipart uploads: at most maxUploadFiles files of maxImageBytes each (the body as a whole is capped by
-    // Content-Length in the request guard).
+    // Bodies are capped by the request guard (JSON: LOUPE_MAX_JSON_BYTES, multipart: LOUPE_MAX_REQUEST_BYTES, with
+    // documented codes), not by yoga's own 25 MB default. Multipart parts: at most maxUploadFiles files of maxImageBytes.
+    maxRequestBodySize: false,
     fetchAPI: createFetch({
       formDataLimits: { files: c.maxUploadFiles, fileSize: c.maxImageBytes, fieldSize: c.maxJsonBytes, fields: 1_000, parts: c.maxUploadFiles + 1_000, headerSize: 16 * 1024 },
     }),
@@ -59,6 +62,15 @@ export function createApi(loupe: Loupe, log: Logger): LoupeYoga {
           maxAge: 600,
         }
       : false,
+    // Errors outside execution that are not GraphQL errors (execution errors are presented by useErrorStory, with
+    // the request id): masked, with the stable code; yoga logs the original once.
+    maskedErrors: {
+      maskError: (error: unknown): Error => {
+        if (isExpectedGraphQLError(error)) return error as Error;
+        const http = isGraphQLError(error) ? error.extensions?.http : undefined;
+        return createGraphQLError(internalMessage(undefined), { extensions: { code: 'INTERNAL', ...(http ? { http } : {}) } });
+      },
+    },
     context: ({ request }) => ({
       loupe,
       requestId: requestIdOf(request.headers.get('x-request-id')),
@@ -76,10 +88,14 @@ export function createApi(loupe: Loupe, log: Logger): LoupeYoga {
         maxQueryBytes: c.maxQueryBytes,
         maxJsonBytes: c.maxJsonBytes,
         maxRequestBytes: c.maxRequestBytes,
+        maxUploadFiles: c.maxUploadFiles,
+        maxImageBytes: c.maxImageBytes,
         maxDepth: c.maxQueryDepth,
         maxAliases: c.maxAliases,
         maxCost: c.maxQueryCost,
+        maxRerankImages: c.maxRerankImages,
       }),
+      useErrorStory(log.child({ component: 'graphql' })),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {

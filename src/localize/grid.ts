@@ -14,6 +14,7 @@
 // column (row) per pixel, so no box is ever empty.
 import type { Box, GridRegionMethod, RegionMethod } from '../domain/types.js';
 import { LoupeError, invalidArgument } from '../domain/errors.js';
+import { preview } from '../domain/text.js';
 
 export const DEFAULT_GRID = { hn: 3, wn: 3 } as const;
 export const MAX_GRID = 16;
@@ -39,7 +40,7 @@ function gridSize(value: unknown, name: string): number {
 function build(method: GridMethodName, hn: number | undefined, wn: number | undefined, what: string): GridRegionMethod {
   if (method === 'none') {
     if (hn !== undefined || wn !== undefined) {
-      throw new LoupeError('INVALID_INPUT', `Region method "none" takes no hn/wn parameters (${what})`);
+      throw new LoupeError('INVALID_INPUT', `Region method "none" takes no hn/wn parameters (${preview(what)})`);
     }
     return { kind: 'none' };
   }
@@ -60,15 +61,15 @@ function parseMethodString(input: string): GridRegionMethod {
   for (const pair of text.slice(q + 1).split('&')) {
     const m = /^(\w+)=(.*)$/.exec(pair);
     if (!m) {
-      throw new LoupeError('INVALID_INPUT', `Expected key=value parameters in region method ${JSON.stringify(text)} but found ${JSON.stringify(pair)}`);
+      throw new LoupeError('INVALID_INPUT', `Expected key=value parameters in region method ${preview(text)} but found ${preview(pair)}`);
     }
     const key = m[1] as string;
     const raw = m[2] as string;
     if (key !== 'hn' && key !== 'wn') {
-      throw new LoupeError('INVALID_INPUT', `Unknown parameter "${key}" in region method ${JSON.stringify(text)}; expected hn and/or wn`);
+      throw new LoupeError('INVALID_INPUT', `Unknown parameter "${key.slice(0, 64)}" in region method ${preview(text)}; expected hn and/or wn`);
     }
     if (params[key] !== undefined) {
-      throw new LoupeError('INVALID_INPUT', `Parameter "${key}" is given twice in region method ${JSON.stringify(text)}`);
+      throw new LoupeError('INVALID_INPUT', `Parameter "${key}" is given twice in region method ${preview(text)}`);
     }
     params[key] = gridSize(/^\d{1,3}$/.test(raw) ? Number(raw) : raw, key);
   }

@@ -1,6 +1,7 @@
 // Parsing and printing every region method: the grid ones (grid.ts) and the model-proposed ones (yolox, dino-v1,
 // dino-v2; `marqo-yolo` is accepted as an alias of `yolox`). String form: `yolox?maxProposals=10&nmsIou=0.6`.
 import { invalidArgument, LoupeError } from '../domain/errors.js';
+import { preview } from '../domain/text.js';
 import type { DetectorRegionMethod, RegionMethod } from '../domain/types.js';
 import { formatRegionMethod as formatGrid, parseRegionMethod as parseGrid } from './grid.js';
 
@@ -28,7 +29,9 @@ export function isDetectorMethod(method: RegionMethod): method is DetectorRegion
   return method.kind === 'yolox' || method.kind === 'dino-v1' || method.kind === 'dino-v2';
 }
 
-const DETECTORS: Record<string, DetectorRegionMethod['kind']> = { yolox: 'yolox', 'marqo-yolo': 'yolox', 'dino-v1': 'dino-v1', 'dino-v2': 'dino-v2' };
+// Names from input are looked up in Maps: a plain object would answer `constructor` or `__proto__`.
+const DETECTORS = new Map<string, DetectorRegionMethod['kind']>([['yolox', 'yolox'], ['marqo-yolo', 'yolox'], ['dino-v1', 'dino-v1'], ['dino-v2', 'dino-v2']]);
+const DETECTOR_PARAMS = ['model', 'maxProposals', 'nmsIou', 'minArea', 'maxAspect'];
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 function num(v: unknown, name: string, lo: number, hi: number, integer: boolean): number {
@@ -38,9 +41,10 @@ function num(v: unknown, name: string, lo: number, hi: number, integer: boolean)
   return n;
 }
 
-function detector(kind: DetectorRegionMethod['kind'], p: Record<string, unknown>, defaultModel: (kind: DetectorRegionMethod['kind']) => string): DetectorRegionMethod {
-  const unknown = Object.keys(p).filter((k) => p[k] !== undefined && p[k] !== null && !['model', 'maxProposals', 'nmsIou', 'minArea', 'maxAspect'].includes(k));
-  if (unknown.length) throw new LoupeError('INVALID_INPUT', `Unknown parameter "${unknown[0]}" for region method ${kind}; expected model, maxProposals, nmsIou, minArea, maxAspect`);
+function detector(kind: DetectorRegionMethod['kind'], params: ReadonlyMap<string, unknown>, defaultModel: (kind: DetectorRegionMethod['kind']) => string): DetectorRegionMethod {
+  const unknown = [...params].filter(([k, v]) => v !== undefined && v !== null && !DETECTOR_PARAMS.includes(k)).map(([k]) => k);
+  if (unknown.length) throw new LoupeError('INVALID_INPUT', `Unknown parameter ${preview(unknown[0])} for region method ${kind}; expected ${DETECTOR_PARAMS.join(', ')}`);
+  const p = Object.fromEntries([...params].filter(([k]) => DETECTOR_PARAMS.includes(k))) as Record<string, unknown>;
   const model = p.model ?? defaultModel(kind);
   if (typeof model !== 'string' || !MODEL_NAME.test(model)) throw invalidArgument('a model folder name', 'model', model);
   return {
@@ -62,25 +66,31 @@ export function parseAnyRegionMethod(input: string | RegionMethodFields, default
     const text = input.trim();
     const q = text.indexOf('?');
     const name = (q < 0 ? text : text.slice(0, q)).toLowerCase();
-    const kind = DETECTORS[name];
+    const kind = DETECTORS.get(name);
     if (!kind) return parseGrid(input);
-    const params: Record<string, string> = {};
+    const params = new Map<string, string>();
     if (q >= 0) {
       for (const pair of text.slice(q + 1).split('&')) {
         const m = /^(\w+)=(.*)$/.exec(pair);
-        if (!m) throw new LoupeError('INVALID_INPUT', `Expected key=value parameters in region method ${JSON.stringify(text)} but found ${JSON.stringify(pair)}`);
-        if (params[m[1]!] !== undefined) throw new LoupeError('INVALID_INPUT', `Parameter "${m[1]}" is given twice in region method ${JSON.stringify(text)}`);
-        params[m[1]!] = decodeURIComponent(m[2]!);
+        if (!m) throw new LoupeError('INVALID_INPUT', `Expected key=value parameters in region method ${preview(text)} but found ${preview(pair)}`);
+        if (params.has(m[1]!)) throw new LoupeError('INVALID_INPUT', `Parameter "${m[1]}" is given twice in region method ${preview(text)}`);
+        let value: string;
+        try {
+          value = decodeURIComponent(m[2]!);
+        } catch {
+          throw invalidArgument('a percent-encoded value', m[1]!, m[2]);
+        }
+        params.set(m[1]!, value);
       }
     }
     return detector(kind, params, defaultModel);
   }
   if (input === null || typeof input !== 'object' || typeof input.method !== 'string') throw invalidArgument('a region method string or { method, ... }', 'region method', input);
-  const kind = DETECTORS[input.method.trim().toLowerCase()];
+  const kind = DETECTORS.get(input.method.trim().toLowerCase());
   if (!kind) return parseGrid({ method: input.method, hn: input.hn ?? undefined, wn: input.wn ?? undefined });
   if (input.hn != null || input.wn != null) throw new LoupeError('INVALID_INPUT', `Region method ${kind} takes no hn/wn parameters`);
   const { method: _m, hn: _h, wn: _w, ...rest } = input;
-  return detector(kind, rest, defaultModel);
+  return detector(kind, new Map(Object.entries(rest)), defaultModel);
 }
 
 export function formatAnyRegionMethod(method: RegionMethod): string {

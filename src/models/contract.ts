@@ -1,6 +1,7 @@
 // The model-folder contract of MODELS.md as data: which ONNX files each kind of model has and their input/output
 // names and types, so public exports (Xenova CLIP / OWL-ViT, YOLOX, DINO) and Loupe's own models load by one rule.
 import type * as ort from 'onnxruntime-node';
+import { basename } from 'node:path';
 import { LoupeError } from '../domain/errors.js';
 
 export type ModelKind = 'clip' | 'owlvit' | 'yolox' | 'dino';
@@ -65,8 +66,9 @@ export const MODEL_CONTRACTS: Readonly<Record<ModelKind, FolderContract>> = {
   },
 };
 
+/** MODEL_INVALID naming the model folder by its name (its path is the server's; messages reach clients). */
 export function modelInvalid(dir: string, problem: string, cause?: unknown): LoupeError {
-  return new LoupeError('MODEL_INVALID', `Model folder ${dir} violates the model contract (MODELS.md): ${problem}`, cause === undefined ? undefined : { cause });
+  return new LoupeError('MODEL_INVALID', `Model folder "${basename(dir)}" violates the model contract (MODELS.md): ${problem}`, cause === undefined ? undefined : { cause });
 }
 
 function metadataOf(list: readonly ort.InferenceSession.ValueMetadata[], name: string): ort.InferenceSession.ValueMetadata | undefined {

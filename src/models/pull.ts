@@ -67,8 +67,8 @@ function pullFailed(message: string, cause?: unknown): LoupeError {
 }
 
 export function publicModel(name: string): PublicModel {
-  const m = PUBLIC_MODELS[name];
-  if (!m) throw new LoupeError('INVALID_INPUT', `Unknown public model "${name}" (known: ${Object.keys(PUBLIC_MODELS).join(', ')})`);
+  const m = Object.hasOwn(PUBLIC_MODELS, name) ? PUBLIC_MODELS[name] : undefined;
+  if (!m) throw new LoupeError('INVALID_INPUT', `Unknown public model ${JSON.stringify(String(name).slice(0, 80))} (known: ${Object.keys(PUBLIC_MODELS).join(', ')})`);
   return m;
 }
 

@@ -7,6 +7,7 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { LookupFunction, Socket } from 'node:net';
 import { LoupeError, isLoupeError } from '../domain/errors.js';
+import { preview } from '../domain/text.js';
 import { addressRefusal, resolveCheckedAddress } from './address-policy.js';
 import type { ImageSourcePolicy, ResolvedAddress } from './image-source-policy.js';
 import { mediaTypeOf, sniffImageType } from './media-type.js';
@@ -36,7 +37,7 @@ export function parseImageUrl(value: string, base?: URL): URL {
   try {
     url = new URL(value, base);
   } catch {
-    throw new LoupeError('INVALID_INPUT', `Expected an http(s) URL for image but received ${JSON.stringify(value)}`);
+    throw new LoupeError('INVALID_INPUT', `Expected an http(s) URL for image but received ${preview(value)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new LoupeError(
@@ -55,7 +56,8 @@ export function parseImageUrl(value: string, base?: URL): URL {
 
 /** A URL for messages: no credentials, no query string (which may carry tokens). */
 function redact(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
+  const path = url.pathname.length > 200 ? `${url.pathname.slice(0, 200)}…` : url.pathname;
+  return `${url.protocol}//${url.host}${path}`;
 }
 
 function hostOf(url: URL): string {

@@ -2,6 +2,7 @@
 // one policy; decoding is image-decoder.ts's job.
 import { fileURLToPath } from 'node:url';
 import { LoupeError, invalidArgument } from '../domain/errors.js';
+import { preview } from '../domain/text.js';
 import { fetchImageOverHttp } from './http-image-fetch.js';
 import { imageSourcePolicy } from './image-source-policy.js';
 import type { ImageSourcePolicy } from './image-source-policy.js';
@@ -89,7 +90,7 @@ export async function loadImageBytes(
       if (source.bytes.byteLength > p.maxBytes) {
         throw new LoupeError(
           'IMAGE_TOO_LARGE',
-          `The upload ${JSON.stringify(source.name)} has ${source.bytes.byteLength} bytes, over the limit of ${p.maxBytes} bytes`,
+          `The upload ${preview(source.name)} has ${source.bytes.byteLength} bytes, over the limit of ${p.maxBytes} bytes`,
         );
       }
       const bytes = Buffer.isBuffer(source.bytes)

@@ -5,6 +5,7 @@ import { open, readlink, realpath } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { LoupeError } from '../domain/errors.js';
+import { preview } from '../domain/text.js';
 import type { ImageSourcePolicy } from './image-source-policy.js';
 
 export interface LocalImageFile {
@@ -20,7 +21,7 @@ export function isInside(root: string, child: string): boolean {
 }
 
 function notAllowed(path: string, why: string): LoupeError {
-  return new LoupeError('PATH_NOT_ALLOWED', `Refusing to read ${JSON.stringify(path)}: ${why}`);
+  return new LoupeError('PATH_NOT_ALLOWED', `Refusing to read ${preview(path)}: ${why}`);
 }
 
 function errnoCode(e: unknown): string | undefined {
@@ -42,7 +43,7 @@ export async function readLocalImageFile(path: string, policy: ImageSourcePolicy
   try {
     realRoot = await realpath(root);
   } catch (e) {
-    throw notAllowed(path, `the allowed image folder ${root} is unavailable (${errnoCode(e) ?? 'error'})`);
+    throw notAllowed(path, `the allowed image folder is unavailable (${errnoCode(e) ?? 'error'})`);
   }
   let real: string;
   try {
@@ -50,10 +51,10 @@ export async function readLocalImageFile(path: string, policy: ImageSourcePolicy
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new LoupeError('IMAGE_FETCH_FAILED', `No such image file: ${JSON.stringify(path)}`, { cause: e });
+      throw new LoupeError('IMAGE_FETCH_FAILED', `No such image file: ${preview(path)}`, { cause: e });
     }
     if (code === 'ELOOP') throw notAllowed(path, 'too many levels of symbolic links');
-    throw new LoupeError('IMAGE_FETCH_FAILED', `Could not read image file ${JSON.stringify(path)} (${code})`, { cause: e });
+    throw new LoupeError('IMAGE_FETCH_FAILED', `Could not read image file ${preview(path)} (${code})`, { cause: e });
   }
   if (!isInside(realRoot, real)) throw notAllowed(path, 'it resolves (through a symbolic link) outside the allowed image folder');
 
@@ -65,7 +66,7 @@ export async function readLocalImageFile(path: string, policy: ImageSourcePolicy
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ELOOP') throw notAllowed(path, 'the file was replaced by a symbolic link');
-    throw new LoupeError('IMAGE_FETCH_FAILED', `Could not open image file ${JSON.stringify(path)} (${code})`, { cause: e });
+    throw new LoupeError('IMAGE_FETCH_FAILED', `Could not open image file ${preview(path)} (${code})`, { cause: e });
   }
   try {
     const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
@@ -74,12 +75,12 @@ export async function readLocalImageFile(path: string, policy: ImageSourcePolicy
     }
     const stat = await handle.stat();
     if (!stat.isFile()) {
-      throw new LoupeError('IMAGE_FETCH_FAILED', `Not a regular file: ${JSON.stringify(path)}`);
+      throw new LoupeError('IMAGE_FETCH_FAILED', `Not a regular file: ${preview(path)}`);
     }
     if (stat.size > policy.maxBytes) {
       throw new LoupeError(
         'IMAGE_TOO_LARGE',
-        `The image file ${JSON.stringify(path)} has ${stat.size} bytes, over the limit of ${policy.maxBytes} bytes`,
+        `The image file ${preview(path)} has ${stat.size} bytes, over the limit of ${policy.maxBytes} bytes`,
       );
     }
     return { bytes: await readAtMost(handle, path, policy.maxBytes), origin: real };
@@ -98,7 +99,7 @@ async function readAtMost(handle: FileHandle, path: string, maxBytes: number): P
     if (bytesRead === 0) break;
     total += bytesRead;
     if (total > maxBytes) {
-      throw new LoupeError('IMAGE_TOO_LARGE', `The image file ${JSON.stringify(path)} is over the limit of ${maxBytes} bytes`);
+      throw new LoupeError('IMAGE_TOO_LARGE', `The image file ${preview(path)} is over the limit of ${maxBytes} bytes`);
     }
     chunks.push(chunk.subarray(0, bytesRead));
   }

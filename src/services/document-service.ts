@@ -2,7 +2,8 @@
 // when the caller goes away. The stages themselves (fetch, decode, regions, embeddings, group commit) are in
 // indexing-pipeline.ts.
 import { randomUUID } from 'node:crypto';
-import { invalidArgument, isLoupeError, LoupeError, type ErrorCode } from '../domain/errors.js';
+import { checkText, internalError, invalidArgument, isLoupeError, LoupeError, type ErrorCode } from '../domain/errors.js';
+import { preview } from '../domain/text.js';
 import { FIELD_NAME, type IndexRecord } from '../domain/index-settings.js';
 import type { DocumentFields, FieldValue } from '../domain/types.js';
 import type { RegionProposer } from '../localize/proposers.js';
@@ -28,8 +29,11 @@ export interface UploadedFile {
 export interface DocumentInput {
   id?: string | null;
   fields: Record<string, unknown>;
-  /** Uploaded images by field name (GraphQL multipart); they win over a value in `fields`. */
-  uploads?: Record<string, UploadedFile>;
+  /**
+   * Uploaded images by field name (GraphQL multipart); they win over a value in `fields`. As entries, a field given
+   * twice is refused; as an object, only its own keys count.
+   */
+  uploads?: readonly (readonly [string, UploadedFile])[] | ReadonlyMap<string, UploadedFile> | Readonly<Record<string, UploadedFile>>;
 }
 
 export type DocumentResult = { id: string; ok: true; replaced: boolean } | { id: string; ok: false; code: ErrorCode; message: string };
@@ -42,6 +46,8 @@ export interface AddOptions {
    * and downloads are cut; those documents fail with CANCELLED. Documents already committed stay committed.
    */
   signal?: AbortSignal;
+  /** Named in the log line and the message of an unexpected failure (INTERNAL). */
+  requestId?: string;
 }
 
 export interface DocumentServiceOptions {
@@ -61,6 +67,12 @@ const MAX_ID = 512;
 export const MAX_BATCH = 1_000;
 
 type ValidDocument = IndexableDocument;
+
+/** A caller-chosen document id: 1-512 characters that can be stored as text. */
+function checkId(id: unknown, name: string): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID) throw invalidArgument(`a string of 1-${MAX_ID} characters`, name, id);
+  return checkText(id, name);
+}
 
 export class DocumentService {
   private readonly fetchSlots: FairLimiter;
@@ -109,19 +121,20 @@ export class DocumentService {
     });
     const results = await Promise.all(
       documents.map(async (doc, i): Promise<DocumentResult> => {
-        const fallbackId = typeof doc?.id === 'string' ? doc.id : '';
+        // An id too long to be valid is answered shortened, never echoed back whole.
+        const fallbackId = typeof doc?.id === 'string' ? doc.id.slice(0, MAX_ID) : '';
         let result: DocumentResult;
         let chunks = 0;
         this.options.metrics?.documentStarted();
         try {
-          if (fallbackId && lastIndexOf.get(fallbackId) !== i)
-            throw new LoupeError('INVALID_INPUT', `Document id "${fallbackId}" appears again later in this batch; the last occurrence is indexed`);
+          if (typeof doc?.id === 'string' && lastIndexOf.get(doc.id) !== i)
+            throw new LoupeError('INVALID_INPUT', `Document id ${preview(doc.id)} appears again later in this batch; the last occurrence is indexed`);
           const valid = this.validate(record, doc);
           const written = await run.index(valid);
           chunks = written.chunks;
           result = { id: valid.id, ok: true, replaced: written.replaced };
         } catch (e) {
-          result = this.failure(fallbackId, e);
+          result = this.failure(fallbackId, e, opts.requestId);
         }
         this.options.metrics?.documentFinished(result.ok ? 'ok' : result.code, chunks);
         progress.processed += 1;
@@ -138,6 +151,7 @@ export class DocumentService {
   async delete(indexName: string, ids: string[]): Promise<string[]> {
     if (!Array.isArray(ids) || ids.length > 10_000 || ids.some((id) => typeof id !== 'string'))
       throw invalidArgument('up to 10000 document ids', 'ids', ids);
+    ids.forEach((id, i) => checkId(id, `ids[${i}]`));
     const record = await this.indexes.get(indexName);
     const deleted = await this.repo.delete(record.id, ids);
     this.options.onWrite?.(record);
@@ -145,9 +159,10 @@ export class DocumentService {
   }
 
   async get(indexName: string, id: string): Promise<{ document: StoredDocument; chunks: ChunkInfo[] }> {
+    checkId(id, 'id');
     const record = await this.indexes.get(indexName);
     const document = await this.repo.find(record.id, id);
-    if (!document) throw new LoupeError('DOCUMENT_NOT_FOUND', `Document "${id}" does not exist in index "${indexName}"`);
+    if (!document) throw new LoupeError('DOCUMENT_NOT_FOUND', `Document ${preview(id)} does not exist in index "${indexName}"`);
     return { document, chunks: await this.repo.chunksOf(document.pk) };
   }
 
@@ -155,41 +170,48 @@ export class DocumentService {
     return this.repo.chunksOf(documentPk);
   }
 
-  private failure(id: string, e: unknown): DocumentResult {
+  /** A document's failure as its result: expected ones with their code; anything else logged once, as INTERNAL. */
+  private failure(id: string, e: unknown, requestId: string | undefined): DocumentResult {
     if (isLoupeError(e)) return { id, ok: false, code: e.code, message: e.message };
-    this.log.error('indexing a document failed unexpectedly', { id, error: (e as Error)?.stack ?? String(e) });
-    return { id, ok: false, code: 'INVALID_INPUT', message: `Unexpected error while indexing: ${(e as Error)?.message ?? String(e)}` };
+    this.log.error('indexing a document failed unexpectedly', { requestId, id: preview(id), error: (e as Error)?.stack ?? String(e) });
+    const internal = internalError(requestId, e, 'Unexpected error while indexing this document');
+    return { id, ok: false, code: internal.code, message: internal.message };
   }
 
   private validate(record: IndexRecord, doc: DocumentInput): ValidDocument {
     if (doc === null || typeof doc !== 'object') throw invalidArgument('a document object', 'document', doc);
-    let id: string;
-    if (doc.id === undefined || doc.id === null) id = randomUUID();
-    else if (typeof doc.id !== 'string' || doc.id.length === 0 || doc.id.length > MAX_ID) throw invalidArgument(`a string of 1-${MAX_ID} characters`, 'id', doc.id);
-    else id = doc.id;
+    const id = doc.id === undefined || doc.id === null ? randomUUID() : checkId(doc.id, 'id');
     const raw = doc.fields;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalidArgument('an object of fields', 'fields', raw);
-    const uploads = doc.uploads ?? {};
-    const names = new Set([...Object.keys(raw), ...Object.keys(uploads)]);
+    // Names come from the client: read as own properties and map keys only ({} has `constructor`, `__proto__`...).
+    const uploads = new Map<string, UploadedFile>();
+    const given = doc.uploads instanceof Map ? [...doc.uploads] : Array.isArray(doc.uploads) ? doc.uploads : Object.entries(doc.uploads ?? {});
+    for (const [field, file] of given as [string, UploadedFile][]) {
+      if (uploads.has(field)) throw new LoupeError('INVALID_INPUT', `Two files are given for field ${preview(field)}; send one file per image field`);
+      uploads.set(field, file);
+    }
+    const names = new Set([...Object.keys(raw), ...uploads.keys()]);
     if (names.size > MAX_FIELDS) throw invalidArgument(`at most ${MAX_FIELDS} fields`, 'fields', `${names.size} fields`);
-    const fields: DocumentFields = {};
+    const values: [string, FieldValue][] = [];
     const images: ValidDocument['images'] = [];
     const texts: ValidDocument['texts'] = [];
     for (const name of names) {
-      if (!FIELD_NAME.test(name)) throw invalidArgument('a field name of letters, digits, "_", ".", "-" (max 64)', 'field name', name);
-      const upload = uploads[name];
-      const value = raw[name];
+      if (!FIELD_NAME.test(name)) throw invalidArgument('a field name of letters, digits, "_", ".", "-" (max 64, not "__proto__")', 'field name', name);
+      const upload = uploads.get(name);
+      const value = Object.hasOwn(raw, name) ? (raw as Record<string, unknown>)[name] : undefined;
       if (upload) {
         if (!record.settings.imageFields.includes(name))
           throw new LoupeError('INVALID_INPUT', `Field "${name}" received a file but is not an image field of index "${record.name}" (image fields: ${record.settings.imageFields.join(', ')})`);
-        fields[name] = upload.name;
+        checkText(upload.name, `files[${name}].file name`);
+        values.push([name, upload.name]);
         images.push({ field: name, source: { kind: 'upload', name: upload.name, bytes: upload.bytes, type: upload.type } });
         continue;
       }
       if (!(value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))))
         throw invalidArgument('a string, finite number, boolean or null', `fields.${name}`, value);
       if (typeof value === 'string' && value.length > MAX_TEXT) throw invalidArgument(`at most ${MAX_TEXT} characters`, `fields.${name}`, `${value.length} characters`);
-      fields[name] = value as FieldValue;
+      if (typeof value === 'string') checkText(value, `fields.${name}`);
+      values.push([name, value as FieldValue]);
       if (record.settings.imageFields.includes(name)) {
         if (value === null) continue;
         if (typeof value !== 'string' || value.trim() === '') throw invalidArgument('an image URL or path', `fields.${name}`, value);
@@ -198,6 +220,7 @@ export class DocumentService {
         texts.push({ field: name, text: value });
       }
     }
-    return { id, fields, images, texts };
+    // fromEntries makes own properties, so no field name can reach an object's prototype.
+    return { id, fields: Object.fromEntries(values) as DocumentFields, images, texts };
   }
 }

@@ -75,7 +75,8 @@ export class FolderModelProvider implements ModelProvider {
     if (cached) return cached;
     const folder = join(this.dir, name);
     if (!existsSync(join(folder, 'config.json')))
-      return Promise.reject(new LoupeError('INVALID_INPUT', `Unknown model "${name}": no model folder at ${folder} (installed: ${this.installed().join(', ') || 'none'})`));
+      // The message names the model, not the server's folders (LOUPE_MODELS_DIR is the operator's to know).
+      return Promise.reject(new LoupeError('INVALID_INPUT', `Unknown model "${name}" (installed: ${this.installed().join(', ') || 'none'})`));
     const pending = open(folder).then((model) => this.instrument(model, name, role));
     pending.catch(() => this.loaded.delete(key));
     this.loaded.set(key, pending);

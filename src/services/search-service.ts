@@ -1,6 +1,7 @@
 // The search path: encode the query, first stage (TENSOR via FAISS, LEXICAL via Postgres full text, HYBRID by
 // reciprocal-rank fusion), group chunks per document, filters, min score, pagination.
-import { invalidArgument, LoupeError } from '../domain/errors.js';
+import { checkText, invalidArgument, LoupeError } from '../domain/errors.js';
+import { hasUnstorableText, jsonDepth, MAX_JSON_DEPTH } from '../domain/text.js';
 import { FIELD_NAME, type IndexRecord } from '../domain/index-settings.js';
 import type { FieldFilter, Highlight, SearchHit, SearchMethod, SearchRequest, SearchResponse } from '../domain/search.js';
 import { preprocessBatch } from '../native/preprocess.js';
@@ -51,6 +52,13 @@ function checkFilters(filters: FieldFilter[] | undefined): FieldFilter[] {
     for (const k of ['gt', 'gte', 'lt', 'lte'] as const)
       if (f[k] !== undefined && f[k] !== null && !Number.isFinite(f[k])) throw invalidArgument('a finite number', `filters[${f.field}].${k}`, f[k]);
     if (f.in !== undefined && f.in !== null && (!Array.isArray(f.in) || f.in.length > 1000)) throw invalidArgument('a list of at most 1000 values', `filters[${f.field}].in`, f.in);
+    // Filter values become jsonb parameters: no NUL or unpaired surrogate anywhere in them, and a bounded depth.
+    for (const k of ['eq', 'in'] as const) {
+      const v: unknown = f[k];
+      if (v === undefined || v === null) continue;
+      if (jsonDepth(v) > MAX_JSON_DEPTH + 1) throw invalidArgument(`a value nested at most ${MAX_JSON_DEPTH} levels deep`, `filters[${f.field}].${k}`, v);
+      if (hasUnstorableText(v)) throw invalidArgument('values without NUL characters or unpaired UTF-16 surrogates', `filters[${f.field}].${k}`, v);
+    }
   }
   return filters.map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== null && v !== undefined)) as unknown as FieldFilter);
 }
@@ -89,6 +97,7 @@ export class SearchService {
     const q = typeof req.q === 'string' ? req.q.trim() : '';
     if (req.q !== undefined && req.q !== null && typeof req.q !== 'string') throw invalidArgument('a string', 'q', req.q);
     if (q.length > 2_000) throw invalidArgument('a query of at most 2000 characters', 'q', `${q.length} characters`);
+    checkText(q, 'q');
     if (!q && !req.image) throw new LoupeError('INVALID_INPUT', 'Empty query: give a text query (q) or an image');
     if (method !== 'TENSOR' && !q) throw new LoupeError('INVALID_INPUT', `${method} search needs a text query (q)`);
     if (req.minScore !== undefined && req.minScore !== null && !Number.isFinite(req.minScore)) throw invalidArgument('a finite number', 'minScore', req.minScore);
@@ -143,6 +152,7 @@ export class SearchService {
     // No text at all: an image query, localized image-guided (what the query image shows) where the model can.
     if (!prompt && !req.image) throw new LoupeError('INVALID_INPUT', 'Reranking needs a text prompt (rerank.prompt) or an image query');
     if (prompt.length > 1_000) throw invalidArgument('a prompt of at most 1000 characters', 'rerank.prompt', `${prompt.length} characters`);
+    checkText(prompt, 'rerank.prompt');
     const minScore = r.minScore;
     if (minScore !== undefined && minScore !== 'default' && !(typeof minScore === 'number' && minScore >= 0 && minScore <= 1)) {
       throw invalidArgument('a number from 0 to 1', 'rerank.minScore', minScore);
@@ -168,7 +178,7 @@ export class SearchService {
     const head = hits.slice(0, opts.depth);
     const loaded = await Promise.all(
       head.map(async (hit) => {
-        const field = record.settings.imageFields.find((f) => hit.media[f]);
+        const field = record.settings.imageFields.find((f) => Object.hasOwn(hit.media, f));
         if (!field) return { hit, field: null, image: null, error: 'the document has no image' };
         try {
           return { hit, field, image: await this.media.decoded(hit.media[field]!), error: null };

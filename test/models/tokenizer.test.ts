@@ -70,7 +70,7 @@ describe('TextTokenizer', () => {
 
   it('refuses a tokenizer.json the library cannot load with MODEL_INVALID', () => {
     expect(() => new TextTokenizer('/models/x', { ...tokenizerJson(false), model: { type: 'NoSuchModel' } }, {}, { maxLength: 8 })).toThrow(
-      /Model folder \/models\/x violates the model contract \(MODELS.md\): tokenizer.json cannot be loaded/,
+      /Model folder "x" violates the model contract \(MODELS.md\): tokenizer.json cannot be loaded/,
     );
   });
 });

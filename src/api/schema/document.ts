@@ -87,10 +87,9 @@ const DeleteDocumentsPayload = builder.objectRef<{ deleted: string[] }>('DeleteD
   fields: (t) => ({ deleted: t.exposeStringList('deleted'), count: t.int({ resolve: (p) => p.deleted.length }) }),
 });
 
-async function toUploads(files: { field: string; file: File }[] | null | undefined): Promise<Record<string, UploadedFile>> {
-  const out: Record<string, UploadedFile> = {};
-  for (const f of files ?? []) out[f.field] = { name: f.file.name, type: f.file.type || undefined, bytes: new Uint8Array(await f.file.arrayBuffer()) };
-  return out;
+/** A document's uploads as (field, file) entries: the service refuses a field given twice, for that document only. */
+async function toUploads(files: { field: string; file: File }[] | null | undefined): Promise<[string, UploadedFile][]> {
+  return Promise.all((files ?? []).map(async (f): Promise<[string, UploadedFile]> => [f.field, { name: f.file.name, type: f.file.type || undefined, bytes: new Uint8Array(await f.file.arrayBuffer()) }]));
 }
 
 builder.queryFields((t) => ({
@@ -116,13 +115,13 @@ builder.mutationFields((t) => ({
     errors: { union: { name: 'AddDocumentsResult' } },
     resolve: async (_r, { index, documents, jobId }, ctx) => {
       const started = performance.now();
-      const job = jobId === null || jobId === undefined ? null : jobBoard(ctx.loupe).start(jobId, index);
+      const job = jobId === null || jobId === undefined ? null : jobBoard(ctx.loupe).start(jobId, index, ctx.requestId);
       try {
         job?.progress({ processed: 0, failed: 0, total: documents.length });
         const inputs = await Promise.all(
           documents.map(async (d) => ({ id: d.id, fields: (d.fields ?? {}) as Record<string, unknown>, uploads: await toUploads(d.files) })),
         );
-        const results = await ctx.loupe.documents.add(index, inputs, { onProgress: job ? (p, item) => job.progress(p, item) : undefined, signal: ctx.signal });
+        const results = await ctx.loupe.documents.add(index, inputs, { onProgress: job ? (p, item) => job.progress(p, item) : undefined, signal: ctx.signal, requestId: ctx.requestId });
         job?.finish();
         return { results, processingTimeMs: Math.round(performance.now() - started) };
       } catch (e) {

@@ -1,16 +1,10 @@
 // Expected failures as typed results: one LoupeError object with a stable code.
-import { LoupeError, type ErrorCode } from '../../domain/errors.js';
+import { ERROR_CODES, LoupeError } from '../../domain/errors.js';
 import { builder } from '../builder.js';
 
-const codes: ErrorCode[] = [
-  'INDEX_NOT_FOUND', 'INDEX_EXISTS', 'DOCUMENT_NOT_FOUND', 'INVALID_INPUT', 'IMAGE_UNREADABLE', 'IMAGE_TOO_LARGE',
-  'IMAGE_FETCH_FAILED', 'UNSUPPORTED_MEDIA_TYPE', 'FORBIDDEN_ADDRESS', 'PATH_NOT_ALLOWED', 'MODEL_MISMATCH', 'MODEL_INVALID',
-  'CANCELLED',
-];
-
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
-  description: 'Stable machine-readable error codes',
-  values: codes,
+  description: 'Stable machine-readable error codes (INTERNAL: an unexpected failure, logged under the request id in its message)',
+  values: ERROR_CODES,
 });
 
 builder.objectType(LoupeError, {

@@ -1,4 +1,5 @@
 // Index type, its queries (indexes, index) and mutations (createIndex, deleteIndex).
+import { LoupeError } from '../../domain/errors.js';
 import type { IndexRecord } from '../../domain/index-settings.js';
 import type { IndexCounts } from '../../services/index-service.js';
 import type { RegionMethod } from '../../domain/types.js';
@@ -66,7 +67,7 @@ const CreateIndexInput = builder.inputType('CreateIndexInput', {
     name: t.string({ required: true }),
     model: t.string({ description: 'Model folder name (default: the server default model)' }),
     regionMethod: t.field({ type: RegionMethodInput }),
-    regionMethodSpec: t.string({ description: "Marqo's string form instead of regionMethod, e.g. simple?hn=2&wn=3" }),
+    regionMethodSpec: t.string({ description: "Marqo's string form instead of regionMethod (not both), e.g. simple?hn=2&wn=3" }),
     imageFields: t.stringList({ description: 'Fields holding images (default ["image"])' }),
     vectorIndex: t.field({ type: VectorIndexInput }),
   }),
@@ -91,14 +92,17 @@ builder.mutationFields((t) => ({
     type: IndexRef,
     args: { input: t.arg({ type: CreateIndexInput, required: true }) },
     errors: { union: { name: 'CreateIndexResult' } },
-    resolve: (_r, { input }, ctx) =>
-      ctx.loupe.indexes.create({
+    resolve: (_r, { input }, ctx) => {
+      if (input.regionMethodSpec != null && input.regionMethod != null)
+        throw new LoupeError('INVALID_INPUT', 'Give either regionMethod or regionMethodSpec, not both');
+      return ctx.loupe.indexes.create({
         name: input.name,
         model: input.model,
         regionMethod: input.regionMethodSpec ?? input.regionMethod,
         imageFields: input.imageFields,
         vectorIndex: input.vectorIndex,
-      }),
+      });
+    },
   }),
   deleteIndex: t.field({
     type: DeleteIndexPayload,

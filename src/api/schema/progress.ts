@@ -3,7 +3,7 @@
 // that arrives late first gets the job's current state with every error so far, so the order in which a client
 // opens the subscription and sends the mutation does not matter.
 import { createGraphQLError, Repeater } from 'graphql-yoga';
-import { invalidArgument, isLoupeError, LoupeError, type ErrorCode } from '../../domain/errors.js';
+import { internalMessage, invalidArgument, isLoupeError, LoupeError, type ErrorCode } from '../../domain/errors.js';
 import type { DocumentResult } from '../../services/document-service.js';
 import type { IndexingProgress } from '../../services/ports.js';
 import type { Loupe } from '../../services/loupe.js';
@@ -53,8 +53,8 @@ export function checkJobId(jobId: unknown): string {
 export class IndexingJobBoard {
   private readonly jobs = new Map<string, Job>();
 
-  /** Registers a running job; refuses an id that is already running. */
-  start(jobId: string, index: string): JobReporter {
+  /** Registers a running job; refuses an id that is already running. `requestId` names the request in an INTERNAL failure. */
+  start(jobId: string, index: string, requestId?: string): JobReporter {
     checkJobId(jobId);
     const job = this.jobs.get(jobId) ?? this.create(jobId);
     if (job.started && !job.state.done) throw new LoupeError('INVALID_INPUT', `Indexing job "${jobId}" is already running`);
@@ -68,8 +68,10 @@ export class IndexingJobBoard {
         this.emit(job, { ...job.state, ...p, errors });
       },
       finish: (failure) => {
-        const code = failure === undefined ? null : isLoupeError(failure) ? failure.code : 'INVALID_INPUT';
-        const message = failure === undefined ? null : failure instanceof Error ? failure.message : String(failure);
+        // An unexpected failure is logged once, where the mutation's error is presented (api/error-story.ts).
+        const expected = isLoupeError(failure);
+        const code = failure === undefined ? null : expected ? failure.code : 'INTERNAL';
+        const message = failure === undefined ? null : expected ? failure.message : internalMessage(requestId);
         this.emit(job, { ...job.state, errors: [], done: true, code, message });
         job.expiry = setTimeout(() => this.jobs.delete(jobId), FINISHED_TTL_MS).unref();
       },

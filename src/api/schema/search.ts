@@ -21,7 +21,7 @@ const FilterInput = builder.inputType('FilterInput', {
 });
 
 const ImageQueryInput = builder.inputType('ImageQueryInput', {
-  description: 'Search by image: a URL or an uploaded file',
+  description: 'Search by image: a URL or an uploaded file (one of the two)',
   fields: (t) => ({
     url: t.string(),
     file: t.field({ type: 'File' }),
@@ -97,6 +97,8 @@ builder.queryFields((t) => ({
         throw new LoupeError('INVALID_INPUT', 'Give rerank.minScore or rerank.useDefaultMinScore, not both');
       }
       let image;
+      if (input.image?.file && input.image.url)
+        throw new LoupeError('INVALID_INPUT', 'An image query takes either a file or a url, not both');
       if (input.image?.file) {
         const f = input.image.file;
         image = { kind: 'upload' as const, name: f.name, type: f.type || undefined, bytes: new Uint8Array(await f.arrayBuffer()) };
