@@ -27,4 +27,5 @@ export interface IndexRecord {
 }
 
 export const INDEX_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+/** A document field name. `__proto__` is refused: JSON layers on the way to Postgres (Prisma) drop such a key. */
+export const FIELD_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
