@@ -10,7 +10,7 @@ export type CreateIndexInput = {
   model?: string | null | undefined;
   name: string;
   regionMethod?: RegionMethodInput | null | undefined;
-  /** Marqo's string form instead of regionMethod, e.g. simple?hn=2&wn=3 */
+  /** Marqo's string form instead of regionMethod (not both), e.g. simple?hn=2&wn=3 */
   regionMethodSpec?: string | null | undefined;
   vectorIndex?: VectorIndexInput | null | undefined;
 };
@@ -24,7 +24,7 @@ export type DocumentInput = {
   id?: string | null | undefined;
 };
 
-/** Stable machine-readable error codes */
+/** Stable machine-readable error codes (INTERNAL: an unexpected failure, logged under the request id in its message) */
 export type ErrorCode =
   | 'CANCELLED'
   | 'DOCUMENT_NOT_FOUND'
@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'IMAGE_UNREADABLE'
   | 'INDEX_EXISTS'
   | 'INDEX_NOT_FOUND'
+  | 'INTERNAL'
   | 'INVALID_INPUT'
   | 'MODEL_INVALID'
   | 'MODEL_MISMATCH'
@@ -59,7 +60,7 @@ export type FilterInput = {
   lte?: number | null | undefined;
 };
 
-/** Search by image: a URL or an uploaded file */
+/** Search by image: a URL or an uploaded file (one of the two) */
 export type ImageQueryInput = {
   file?: File | null | undefined;
   url?: string | null | undefined;
