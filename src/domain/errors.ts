@@ -75,7 +75,6 @@ export const REQUEST_ERROR_CODES = {
   LENGTH_REQUIRED: 411,
   QUERY_TOO_COMPLEX: 400,
   BAD_REQUEST: 400,
-  INVALID_INPUT: 400,
 } as const;
 
 export type RequestErrorCode = keyof typeof REQUEST_ERROR_CODES;
