@@ -40,7 +40,7 @@ function gridSize(value: unknown, name: string): number {
 function build(method: GridMethodName, hn: number | undefined, wn: number | undefined, what: string): GridRegionMethod {
   if (method === 'none') {
     if (hn !== undefined || wn !== undefined) {
-      throw new LoupeError('INVALID_INPUT', `Region method "none" takes no hn/wn parameters (${preview(what)})`);
+      throw new LoupeError('INVALID_INPUT', `Region method "none" takes no hn/wn parameters (${what.length > 80 ? `${what.slice(0, 77)}...` : what})`);
     }
     return { kind: 'none' };
   }

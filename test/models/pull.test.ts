@@ -120,6 +120,6 @@ describe('loupe models list', () => {
       { file: 'onnx/vision_model.onnx', inputs: ['pixel_values'], outputs: ['image_embeds'] },
       { file: 'onnx/text_model.onnx', inputs: ['input_ids', 'attention_mask'], outputs: ['text_embeds'] },
     ]);
-    expect(reports[1]!.error).toMatch(/swapped-clip violates the model contract \(MODELS\.md\): onnx\/vision_model\.onnx has no input "pixel_values" \(inputs: input_ids, attention_mask\)/);
+    expect(reports[1]!.error).toMatch(/"swapped-clip" violates the model contract \(MODELS\.md\): onnx\/vision_model\.onnx has no input "pixel_values" \(inputs: input_ids, attention_mask\)/);
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { estimateCost, IMAGE_QUERY_COST, listFieldNames, RERANK_IMAGE_COST, SEARCH_COST } from '../../src/api/query-limits.js';
+import * as limits from '../../src/api/query-limits.js';
 import { schema } from '../../src/api/schema/index.js';
 import { startEmbeddedPostgres } from '../../src/repositories/db/embedded-postgres.js';
 import { sceneImage } from '../helpers/images.js';
@@ -61,6 +61,7 @@ describe('query cost counts reranking and image queries (12.4)', () => {
   });
 
   it('counts depth from variables, their default values and the page size when depth is not given', () => {
+    const { estimateCost, IMAGE_QUERY_COST, listFieldNames, RERANK_IMAGE_COST, SEARCH_COST } = limits;
     const lists = listFieldNames(schema);
     const cost = (q: string, v: Record<string, unknown> = {}) => estimateCost(parse(q), undefined, v, lists);
     const plain = cost('{ search(index: "i", input: { q: "x" }) { __typename } }');
