@@ -3,7 +3,7 @@
 // JSON nested 100,000 deep, inputs that would echo server internals or huge values, and ambiguous input. Each gets a
 // clear typed INVALID_INPUT (or a documented result), never Prisma's or another internal message, and the server
 // keeps answering.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicModel } from '../../src/models/pull.js';
@@ -276,10 +276,16 @@ describe('messages name the input, not the server (12.12)', () => {
     expect(JSON.stringify(q.body).length).toBeLessThan(2_000);
   });
 
-  it('does not name the image root in a refused path', async () => {
-    const r = (await t.gql(ADD, { d: [{ id: 'outside', fields: { image: '../../etc/passwd' } }] })).addDocuments.results[0];
-    expect(r.code).toBe('PATH_NOT_ALLOWED');
-    expect(r.message).not.toContain(t.imageRoot);
+  it('does not name the image root when it is unavailable', async () => {
+    rmSync(t.imageRoot, { recursive: true, force: true });
+    try {
+      const r = (await t.gql(ADD, { d: [{ id: 'rootless', fields: { image: 'a.png' } }] })).addDocuments.results[0];
+      expect(r.code).toBe('PATH_NOT_ALLOWED');
+      expect(r.message).toMatch(/allowed image folder is unavailable/);
+      expect(r.message).not.toContain(t.imageRoot);
+    } finally {
+      mkdirSync(t.imageRoot, { recursive: true });
+    }
   });
 });
 
