@@ -129,9 +129,9 @@ describe('NUL characters and unpaired surrogates (12.6)', () => {
 
 describe('unexpected errors (12.6, issue 15 "one error story")', () => {
   it('answers a document that fails unexpectedly with INTERNAL and the request id, never the internal message', async () => {
-    const repo = (t.loupe.documents as unknown as { repo: { replace: (...a: unknown[]) => Promise<unknown> } }).repo;
-    const original = repo.replace;
-    repo.replace = async () => {
+    const repo = (t.loupe.documents as unknown as { repo: { replaceMany: (...a: unknown[]) => Promise<unknown> } }).repo;
+    const original = repo.replaceMany;
+    repo.replaceMany = async () => {
       throw new Error('Invalid `prisma.document.create()` invocation: secret detail /srv/data');
     };
     try {
@@ -145,7 +145,7 @@ describe('unexpected errors (12.6, issue 15 "one error story")', () => {
       expect(r.message).toContain('req-internal-1');
       expect(r.message).not.toMatch(/prisma|secret|\/srv/);
     } finally {
-      repo.replace = original;
+      repo.replaceMany = original;
     }
   });
 
