@@ -150,9 +150,9 @@ describe('unexpected errors (12.6, issue 15 "one error story")', () => {
   });
 
   it('answers an unexpected resolver error with code INTERNAL and the request id (masked, not INTERNAL_SERVER_ERROR)', async () => {
-    const indexes = t.loupe.indexes as unknown as { list: () => Promise<unknown> };
-    const original = indexes.list;
-    indexes.list = async () => {
+    const indexes = t.loupe.indexes as unknown as { listWithCounts: () => Promise<unknown> };
+    const original = indexes.listWithCounts;
+    indexes.listWithCounts = async () => {
       throw new Error('connection to 10.1.2.3:5432 refused; password=hunter2');
     };
     try {
@@ -166,7 +166,7 @@ describe('unexpected errors (12.6, issue 15 "one error story")', () => {
       expect(body.errors[0].message).toContain('req-internal-2');
       expect(JSON.stringify(body)).not.toMatch(/hunter2|10\.1\.2\.3/);
     } finally {
-      indexes.list = original;
+      indexes.listWithCounts = original;
     }
   });
 
