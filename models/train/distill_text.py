@@ -32,6 +32,7 @@ def main():
     ap.add_argument('--lr', type=float, default=3e-3)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=1357)
+    ap.add_argument('--init', default=None, help='continue from a text.pt of an earlier run')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -45,6 +46,8 @@ def main():
     pos_of = {k: j for j, k in enumerate(ok)}
     caps = Captions(classes, train_ids, random.Random(args.seed + 1), i18n_p=0.4, keyword_p=0.15, template_p=0.5)
     model = Family(len(vocab.tokens), detector=False)
+    if args.init:
+        model.text.load_state_dict(torch.load(args.init))
     opt = torch.optim.AdamW(model.text.parameters(), lr=args.lr, weight_decay=0.01)
     t0, step, hist = time.time(), 0, []
     budget = args.minutes * 60
@@ -66,7 +69,7 @@ def main():
             print(f'step {step} {time.time() - t0:.0f}s loss {np.mean(hist[-50:]):.4f}', flush=True)
     os.makedirs(args.out, exist_ok=True)
     torch.save(model.text.state_dict(), os.path.join(args.out, 'text.pt'))
-    run = {'teacher': args.teacher, 'steps': step, 'seconds': round(time.time() - t0, 1), 'batch': args.batch, 'seed': args.seed,
+    run = {'teacher': args.teacher, 'init': args.init, 'steps': step, 'seconds': round(time.time() - t0, 1), 'batch': args.batch, 'seed': args.seed,
            'final_loss': round(float(np.mean(hist[-50:])), 4) if hist else None}
     with open(os.path.join(args.out, 'run.json'), 'w') as f:
         json.dump(run, f, indent=2)

@@ -82,6 +82,33 @@ def load_image_tower(tower, clip_dir):
     return tower
 
 
+def old_text_embeddings(clip_dir, texts):
+    """Embeddings of texts by a shipped bag-of-words text tower of this family (WordLevel tokenizer.json, masked mean of
+    token embeddings -> MLP), computed from its ONNX initializers; L2-normalised [N, D]. Words it does not know are
+    skipped (a text with none gets a zero row)."""
+    import re
+    import json as _json
+    graph = onnx.load(os.path.join(clip_dir, 'onnx', 'text_model.onnx')).graph
+    init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    with open(os.path.join(clip_dir, 'tokenizer.json')) as f:
+        tok = _json.load(f)
+    if tok['model']['type'] != 'WordLevel':
+        raise SystemExit(f'{clip_dir}: not a WordLevel tokenizer')
+    vocab = tok['model']['vocab']
+    emb = init['m.text.embed.weight']
+    out = []
+    with torch.no_grad():
+        for t in texts:
+            ids = [vocab[w] for w in re.findall(r"\w+|[^\w\s]+", t.lower()) if w in vocab and vocab[w] > 1]
+            if not ids:
+                out.append(torch.zeros(init['m.text.mlp.2.bias'].shape[0]))
+                continue
+            h = emb[ids].mean(0)
+            h = torch.nn.functional.gelu(h @ init['m.text.mlp.0.weight'].t() + init['m.text.mlp.0.bias'])
+            out.append(h @ init['m.text.mlp.2.weight'].t() + init['m.text.mlp.2.bias'])
+    return torch.nn.functional.normalize(torch.stack(out), dim=-1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--yolox', default=os.path.join(ROOT, 'models', 'emoji-yolox'))
