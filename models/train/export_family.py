@@ -218,6 +218,7 @@ def main():
     ap.add_argument('--clip-run', default=None, help='take the CLIP towers from this run (train_family.py --clip-only)')
     ap.add_argument('--dino-temperature', type=float, default=3.0, help='chosen on Google (training-style) scenes: v1/v2 recall peak at 2-4')
     ap.add_argument('--only', default='clip,dino,yolox,owl', help='which folders to write')
+    ap.add_argument('--clip-name', default='emoji-clip', help='folder name of the CLIP export (e.g. emoji-clip-multilingual)')
     args = ap.parse_args()
     vocab = Vocab(load_classes(args.data)['vocab'])
     model, clip, crop, run, clip_run = load_models(args.run, args.clip_run, len(vocab.tokens))
@@ -229,9 +230,9 @@ def main():
     only = set(args.only.split(','))
     # CLIP
     if 'clip' in only:
-        out = os.path.join(args.models, 'emoji-clip')
+        out = os.path.join(args.models, args.clip_name)
         write(out, {
-            'config.json': {'_name_or_path': 'loupe/emoji-clip', 'architectures': ['CLIPModel'], 'model_type': 'clip', 'projection_dim': dim,
+            'config.json': {'_name_or_path': f'loupe/{args.clip_name}', 'architectures': ['CLIPModel'], 'model_type': 'clip', 'projection_dim': dim,
                             'logit_scale_init_value': float(clip.logit_scale.item()),
                             'text_config': {'model_type': 'clip_text_model', 'vocab_size': len(vocab.tokens), 'hidden_size': hidden,
                                             'projection_dim': dim, 'max_position_embeddings': MAX_TOKENS, 'pad_token_id': 0},

@@ -7,8 +7,8 @@
 #      way of saying a class (names, templates, keywords, 26 other languages) where the shipped emoji-clip puts its
 #      English name; (b) the joint run, 24 min: both towers on renders of the 10 training styles, 32 px then 48 px, the
 #      image tower continuing from the shipped models/emoji-clip (CLIP_INIT; empty = both towers from scratch, which
-#      needs far longer on a CPU: see the emoji-clip MODEL_CARD). Becomes models/emoji-clip and the OWL head's start.
-#   3. the OWL head (train_owl.py, 10 min) on proposals of the emoji-yolox detector (rebuilt in torch from its ONNX
+#      needs far longer on a CPU: see its MODEL_CARD). Becomes models/emoji-clip-multilingual (not the default).
+#   3. (LOUPE_TRAIN_OWL=1 only; the 2026-12-02 attempt was not shipped) the OWL head (train_owl.py, 10 min) on proposals of the emoji-yolox detector (rebuilt in torch from its ONNX
 #      file by from_onnx.py, so the exported graph proposes exactly what the shipped detector does); it also picks the
 #      default rerank minScore on training-style validation scenes; exports models/emoji-owl.
 # Every run checkpoints under .cache/train/ and resumes when started again. Debian's torch: apt-get install
@@ -26,9 +26,8 @@ if [ "${LOUPE_TRAIN_DETECTORS:-0}" = 1 ]; then
 fi
 $PY models/train/from_onnx.py --yolox models/emoji-yolox --out .cache/train/family-shipped
 CLIP_INIT=${CLIP_INIT-models/emoji-clip}
-# The teacher must be a bag-of-words (WordLevel) emoji-clip, as shipped before this pipeline; to repeat the run on a
-# checkout where emoji-clip is already the subword one:  git worktree add /tmp/prev 774c595 &&
-# CLIP_INIT=/tmp/prev/models/emoji-clip npm run models:train
+# The teacher (and the image tower's start) must be a bag-of-words (WordLevel) CLIP folder of this family: the shipped
+# default models/emoji-clip is one.
 if [ -n "$CLIP_INIT" ]; then
   CLIP_INIT=$(realpath "$CLIP_INIT")
   (cd models/train && $PY distill_text.py --teacher "$CLIP_INIT" --out "$PWD/../../.cache/train/text-distill" --minutes 4)
@@ -37,5 +36,8 @@ else
   WARM=(--minutes 100)
 fi
 $PY models/train/train_family.py --clip-only --crop 48 --warmup-crop 32 --warmup-frac 0.4 --crops 256 --label-smoothing 0 "${WARM[@]}" --out "$CLIP_RUN" "$@"
-$PY models/train/train_owl.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --minutes 10
-$PY models/train/export_family.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --only clip,owl
+$PY models/train/export_family.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --only clip --clip-name emoji-clip-multilingual
+if [ "${LOUPE_TRAIN_OWL:-0}" = 1 ]; then
+  $PY models/train/train_owl.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --minutes 10
+  $PY models/train/export_family.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --only owl
+fi
