@@ -19,10 +19,17 @@ from common import ROOT, Vocab, load_classes
 from nets import Family
 
 
-def conv_bn_pairs(model):
-    """(conv, bn or None) in forward order for the backbone and the detector head."""
+def read_onnx(path):
+    """-> (initializers by name as tensors, the Conv nodes in graph order)."""
+    graph = onnx.load(path).graph
+    init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    return init, [n for n in graph.node if n.op_type == 'Conv']
+
+
+def conv_bn_pairs(*parts):
+    """(conv, bn or None) in forward order for the given modules."""
     pairs = []
-    for part in (model.image.backbone, model.det):
+    for part in parts:
         mods = list(part.modules())
         for i, m in enumerate(mods):
             if isinstance(m, torch.nn.Conv2d):
@@ -31,20 +38,15 @@ def conv_bn_pairs(model):
     return pairs
 
 
-def load_detector(yolox_dir, vocab_size):
-    graph = onnx.load(os.path.join(yolox_dir, 'onnx', 'model.onnx')).graph
-    init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
-    convs = [n for n in graph.node if n.op_type == 'Conv']
-    model = Family(vocab_size, detector=True)
-    pairs = conv_bn_pairs(model)
-    if len(pairs) != len(convs):
-        raise SystemExit(f'{yolox_dir}: {len(convs)} Conv nodes, the family has {len(pairs)} convolutions: not this architecture')
+def unfold_into(pairs, convs, init, where):
+    """Copies each exported (BatchNorm-folded) Conv node into its (conv, bn) pair: the weight into the conv, the bias
+    into the conv's bias or an identity BatchNorm's shift."""
     with torch.no_grad():
         for (conv, bn), node in zip(pairs, convs):
             w = init[node.input[1]]
             b = init[node.input[2]] if len(node.input) > 2 else torch.zeros(w.shape[0])
             if tuple(w.shape) != tuple(conv.weight.shape):
-                raise SystemExit(f'{node.name}: weight {tuple(w.shape)} does not fit {tuple(conv.weight.shape)}')
+                raise SystemExit(f'{where}: {node.name} weight {tuple(w.shape)} does not fit {tuple(conv.weight.shape)}')
             conv.weight.copy_(w)
             if bn is None:
                 conv.bias.copy_(b)
@@ -53,32 +55,34 @@ def load_detector(yolox_dir, vocab_size):
                 bn.bias.copy_(b)
                 bn.running_mean.zero_()
                 bn.running_var.fill_(1.0 - bn.eps)
+
+
+def load_detector(yolox_dir, vocab_size):
+    init, convs = read_onnx(os.path.join(yolox_dir, 'onnx', 'model.onnx'))
+    model = Family(vocab_size, detector=True)
+    pairs = conv_bn_pairs(model.image.backbone, model.det)
+    if len(pairs) != len(convs):
+        raise SystemExit(f'{yolox_dir}: {len(convs)} Conv nodes, the family has {len(pairs)} convolutions: not this architecture')
+    unfold_into(pairs, convs, init, yolox_dir)
     return model.eval()
 
 
 def load_image_tower(tower, clip_dir):
-    """Loads a shipped CLIP-contract vision_model.onnx of this family (BatchNorm folded) into `tower` (nets.ImageTower)."""
-    graph = onnx.load(os.path.join(clip_dir, 'onnx', 'vision_model.onnx')).graph
-    init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
-    convs = [n for n in graph.node if n.op_type == 'Conv']
-    mods = list(tower.backbone.modules())
-    pairs = [(m, mods[i + 1] if i + 1 < len(mods) and isinstance(mods[i + 1], torch.nn.BatchNorm2d) else None)
-             for i, m in enumerate(mods) if isinstance(m, torch.nn.Conv2d)]
+    """Loads a shipped CLIP-contract vision_model.onnx of this family (BatchNorm folded) into `tower` (nets.ImageTower):
+    the backbone's convolutions come first in the graph, then the pooling's query and value convolutions (by name)."""
+    init, convs = read_onnx(os.path.join(clip_dir, 'onnx', 'vision_model.onnx'))
+    pairs = conv_bn_pairs(tower.backbone)
     if len(convs) != len(pairs) + 2:
         raise SystemExit(f'{clip_dir}: {len(convs)} Conv nodes, the image tower has {len(pairs) + 2}: not this architecture')
+    unfold_into(pairs, convs, init, clip_dir)
+    state = {k[len('m.image.'):]: v for k, v in init.items() if k.startswith('m.image.')}
+    missing = [k for k in ('pool.query.weight', 'pool.value.weight', 'pool.proj.0.weight', 'pool.proj.2.weight') if k not in state]
+    if missing:
+        raise SystemExit(f'{clip_dir}: no initializer for {missing}')
+    params = dict(tower.named_parameters())
     with torch.no_grad():
-        for (conv, bn), node in zip(pairs, convs):
-            conv.weight.copy_(init[node.input[1]])
-            bn.weight.fill_(1.0)
-            bn.bias.copy_(init[node.input[2]])
-            bn.running_mean.zero_()
-            bn.running_var.fill_(1.0 - bn.eps)
-        state = {k[len('m.image.'):]: v for k, v in init.items() if k.startswith('m.image.')}
-        missing = [k for k in ('pool.query.weight', 'pool.value.weight', 'pool.proj.0.weight', 'pool.proj.2.weight') if k not in state]
-        if missing:
-            raise SystemExit(f'{clip_dir}: no initializer for {missing}')
         for k, v in state.items():
-            dict(tower.named_parameters())[k].copy_(v)
+            params[k].copy_(v)
     return tower
 
 
@@ -88,8 +92,7 @@ def old_text_embeddings(clip_dir, texts):
     skipped (a text with none gets a zero row)."""
     import re
     import json as _json
-    graph = onnx.load(os.path.join(clip_dir, 'onnx', 'text_model.onnx')).graph
-    init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    init, _ = read_onnx(os.path.join(clip_dir, 'onnx', 'text_model.onnx'))
     with open(os.path.join(clip_dir, 'tokenizer.json')) as f:
         tok = _json.load(f)
     if tok['model']['type'] != 'WordLevel':
