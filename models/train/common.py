@@ -33,6 +33,14 @@ TRAIN_TEMPLATES = (
     'a cute {}', 'a small {}', 'a big {}', '{} icon', 'the {} in the picture', 'is there a {}?', 'look at the {}', 'my {}',
     'a {} in the scene', 'photo of {}', 'a cartoon {}', 'a {} sticker', 'an illustration of a {}', 'a close-up of a {}',
     'pictures with a {}', 'a {} next to a tree', 'three {}s', 'the {} is here', '{}?', '{} please', 'any {}')
+# Filler-word augmentation (distill_text.py --filler-p): random words of a standard English stopword list (NLTK's,
+# without the words that can carry meaning in an emoji name: directions, quantities, negations, places, times) inserted
+# at random places, so that words around the name which no template taught still count for little. Generic on
+# purpose: chosen without looking at HELDOUT_TEMPLATES.
+STOPWORDS = tuple('''i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
+herself it its itself they them their theirs themselves what which who whom this that these those am is are was were be
+been being have has had having do does did doing a an the and but if or because as of at by for with about to from
+can will just should'''.split())
 HELDOUT_TEMPLATES = (
     'can you find a {}?', 'a picture with a {} in it', 'i want to see the {}', 'there is a {} here', 'a nice image of a {}',
     'search for {}', 'an image showing a {}', 'one {} among other things')

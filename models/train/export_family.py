@@ -136,6 +136,52 @@ class Owl(torch.nn.Module):
         return logits, pred_boxes
 
 
+class OwlCosine(torch.nn.Module):
+    """Open-vocabulary detection with the CLIP towers themselves (no trained head): detector proposals -> crops -> the
+    CLIP image tower, scored against the CLIP text tower's query embeddings.
+    logit = a * (cosine + beta * log(objectness) - c), with (a, beta, c) from calibrate_owl.py on training-style
+    validation scenes, so sigmoid(logit) reads as the probability that the box shows the queried thing."""
+
+    def __init__(self, m, clip, crop=CROP, a=20.0, c=0.3, beta=0.1):
+        super().__init__()
+        self.proposals, self.clip = Proposals(m, crop), clip
+        self.a, self.c, self.beta = a, c, beta
+
+    def parts(self, input_ids, attention_mask, pixel_values):
+        """-> cosines [B,K,Q], proposal objectness [B,K], proposals [B,K,4] (x1,y1,x2,y2 input pixels)."""
+        b = pixel_values.shape[0]
+        props, pobj, crops = self.proposals(pixel_values)
+        ie = F.normalize(self.clip.image(crops), dim=-1).view(b, OWL_PROPOSALS, -1)
+        te = F.normalize(self.clip.text(input_ids, attention_mask), dim=-1)
+        return ie @ te.t(), pobj, props
+
+    def forward(self, input_ids, attention_mask, pixel_values):
+        cos, pobj, props = self.parts(input_ids, attention_mask, pixel_values)
+        logits = self.a * (cos + self.beta * torch.log(pobj.clamp(min=1e-4)).unsqueeze(-1) - self.c)
+        wh = props[..., 2:] - props[..., :2]
+        centre = (props[..., 2:] + props[..., :2]) / 2
+        return logits, torch.cat([centre, wh], -1) / OWL_SIZE
+
+
+class OwlCosineImageGuided(torch.nn.Module):
+    """Image-guided form of OwlCosine: the queries are pictures (query_pixel_values [Q,3,crop,crop], CLIP-normalised)
+    embedded by the CLIP image tower in place of the text tower; same calibration."""
+
+    def __init__(self, owl):
+        super().__init__()
+        self.owl = owl
+
+    def forward(self, query_pixel_values, pixel_values):
+        b = pixel_values.shape[0]
+        props, pobj, crops = self.owl.proposals(pixel_values)
+        ie = F.normalize(self.owl.clip.image(crops), dim=-1).view(b, OWL_PROPOSALS, -1)
+        qe = F.normalize(self.owl.clip.image(query_pixel_values), dim=-1)
+        logits = self.owl.a * (ie @ qe.t() + self.owl.beta * torch.log(pobj.clamp(min=1e-4)).unsqueeze(-1) - self.owl.c)
+        wh = props[..., 2:] - props[..., :2]
+        centre = (props[..., 2:] + props[..., :2]) / 2
+        return logits, torch.cat([centre, wh], -1) / OWL_SIZE
+
+
 class OwlImageGuided(torch.nn.Module):
     """Image-guided detection (OWL-ViT's image conditioning): the queries are pictures of the thing
     (query_pixel_values [Q,3,crop,crop], CLIP-normalised), embedded by the CLIP image tower in place of the text tower."""
@@ -219,6 +265,9 @@ def main():
     ap.add_argument('--dino-temperature', type=float, default=3.0, help='chosen on Google (training-style) scenes: v1/v2 recall peak at 2-4')
     ap.add_argument('--only', default='clip,dino,yolox,owl', help='which folders to write')
     ap.add_argument('--clip-name', default='emoji-clip', help='folder name of the CLIP export (e.g. emoji-clip-multilingual)')
+    ap.add_argument('--owl-form', default='head', choices=('head', 'cosine'),
+                    help="'head': the trained OWL head (train_owl.py, owl_head.pt in --run); 'cosine': the CLIP towers "
+                         "scored by calibrated cosine (calibrate_owl.py, owl_calibration.json in --clip-run)")
     args = ap.parse_args()
     vocab = Vocab(load_classes(args.data)['vocab'])
     model, clip, crop, run, clip_run = load_models(args.run, args.clip_run, len(vocab.tokens))
@@ -283,7 +332,33 @@ def main():
         export(Yolox(model), (torch.full((1, 3, YOLOX_SIZE, YOLOX_SIZE), 114.0),), os.path.join(out, 'onnx', 'model.onnx'), ['images'], ['output'], None)
 
     # OWL-ViT
-    if 'owl' in only:
+    if 'owl' in only and args.owl_form == 'cosine':
+        out = os.path.join(args.models, 'emoji-owl')
+        with open(os.path.join(args.clip_run or args.run, 'owl_calibration.json')) as f:
+            cal = json.load(f)
+        tokenizer16, tok_config16 = tokenizer_files(vocab, MAX_TOKENS)
+        write(out, {
+            'config.json': {'_name_or_path': 'loupe/emoji-owl', 'architectures': ['OwlViTForObjectDetection'], 'model_type': 'owlvit',
+                            'text_config': {'model_type': 'owlvit_text_model', 'vocab_size': len(vocab.tokens), 'max_position_embeddings': MAX_TOKENS,
+                                            'pad_token_id': 0},
+                            'vision_config': {'model_type': 'owlvit_vision_model', 'image_size': OWL_SIZE, 'patch_size': 16, 'num_channels': 3},
+                            'loupe': dict(family, kind='two-stage: emoji-yolox proposals -> RoIAlign crops -> emoji-clip towers (calibrated cosine)',
+                                          proposals=OWL_PROPOSALS, candidates=OWL_CANDIDATES,
+                                          logit=f"{cal['a']:.4f} * (cosine + {cal['beta']:.3f} * log(objectness) - {cal['c']:.4f})",
+                                          min_score=cal['min_score'], calibration=cal)},
+            'preprocessor_config.json': clip_normalize('OwlViTImageProcessor', OWL_SIZE),
+            'tokenizer.json': tokenizer16, 'tokenizer_config.json': tok_config16,
+            'training_run.json': {'detector': run, 'clip': clip_run, 'calibration': cal}})
+        ids = torch.ones(2, MAX_TOKENS, dtype=torch.long)
+        owl = OwlCosine(model, clip, crop, cal['a'], cal['c'], cal['beta'])
+        export(owl, (ids, torch.ones_like(ids), torch.zeros(1, 3, OWL_SIZE, OWL_SIZE)), os.path.join(out, 'onnx', 'model.onnx'),
+               ['input_ids', 'attention_mask', 'pixel_values'], ['logits', 'pred_boxes'],
+               {'input_ids': {0: 'queries', 1: 'sequence'}, 'attention_mask': {0: 'queries', 1: 'sequence'}, 'pixel_values': {0: 'batch'},
+                'logits': {0: 'batch', 2: 'queries'}, 'pred_boxes': {0: 'batch'}})
+        export(OwlCosineImageGuided(owl), (torch.zeros(1, 3, crop, crop), torch.zeros(1, 3, OWL_SIZE, OWL_SIZE)), os.path.join(out, 'onnx', 'image_guided.onnx'),
+               ['query_pixel_values', 'pixel_values'], ['logits', 'pred_boxes'],
+               {'query_pixel_values': {0: 'queries'}, 'pixel_values': {0: 'batch'}, 'logits': {0: 'batch', 2: 'queries'}, 'pred_boxes': {0: 'batch'}})
+    elif 'owl' in only:
         out = os.path.join(args.models, 'emoji-owl')
         head_path = os.path.join(args.run, 'owl_head.pt')
         head = OwlHead(clip.image)

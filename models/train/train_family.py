@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import CACHE, ORIGINAL_STYLES, TRAIN_STYLES, TRAIN_TEMPLATES, Vocab, load_classes, load_sprites, normalize
+from common import CACHE, ORIGINAL_STYLES, STOPWORDS, TRAIN_STYLES, TRAIN_TEMPLATES, Vocab, load_classes, load_sprites, normalize
 from nets import CROP, HEAD_THRESHOLDS, Family, grid_outputs
 from scenes import render_scenes
 
@@ -76,6 +76,7 @@ class Captions:
     def __init__(self, classes, train_ids, rng, max_share=3, i18n_p=0.35, keyword_p=0.15, template_p=0.5):
         share = collections.Counter(kw for i in train_ids for kw in classes[i].get('keywords', []))
         self.rng, self.i18n_p, self.keyword_p, self.template_p = rng, i18n_p, keyword_p, template_p
+        self.filler_p = 0.0  # share of captions with 1-3 stopwords inserted (common.STOPWORDS)
         self.names = [classes[i]['captions'] for i in train_ids]
         # A keyword stands in for the name only when it is specific (few classes have it): "puppy", not "animal".
         self.keywords = [[kw for kw in classes[i].get('keywords', []) if share[kw] <= max_share] for i in train_ids]
@@ -85,6 +86,15 @@ class Captions:
         self.tag_sets = [{f'{loc}:{t}' for loc, t in tags} for tags in self.tags]
 
     def caption(self, k):
+        t = self._caption(k)
+        if self.filler_p and self.rng.random() < self.filler_p:
+            words = t.split()
+            for _ in range(self.rng.randint(1, 3)):
+                words.insert(self.rng.randint(0, len(words)), self.rng.choice(STOPWORDS))
+            t = ' '.join(words)
+        return t
+
+    def _caption(self, k):
         r = self.rng.random()
         if r < self.i18n_p and self.i18n[k]:
             return self.rng.choice(self.i18n[k])
@@ -183,6 +193,9 @@ def main():
     ap.add_argument('--tag-weight', type=float, default=0.5)
     ap.add_argument('--negatives', type=int, default=768, help='classes in the softmax per step (batch classes + random); 0 = all')
     ap.add_argument('--checkpoint-minutes', type=float, default=3.0)
+    ap.add_argument('--fixed-text', default=None, help="train the image tower alone against this shipped CLIP folder's "
+                    "(fixed) embeddings of the English names; the text tower (from --init-text) is frozen, so a text "
+                    "tower distilled into the same space (distill_text.py) stays valid")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
@@ -209,11 +222,19 @@ def main():
     if args.init_text:
         model.text.load_state_dict(torch.load(args.init_text))
         print(f'text tower initialised from {args.init_text}', flush=True)
+    fixed = None
+    if args.fixed_text:
+        from from_onnx import old_text_embeddings
+        fixed = F.normalize(old_text_embeddings(args.fixed_text, [classes[i]['captions'][0] for i in train_ids]), dim=-1).to(dev)
+        fixed_ok = (fixed.norm(dim=-1) > 0).tolist()
+        for p_ in model.text.parameters():
+            p_.requires_grad_(False)
+        print(f'fixed targets: {args.fixed_text} English names ({int((fixed.norm(dim=-1) > 0).sum())} of {len(train_ids)} non-zero); text tower frozen', flush=True)
     model = model.to(dev)
     image_params = list(model.image.parameters())
     ids_image = {id(p) for p in image_params}
     opt = torch.optim.AdamW([{'params': image_params, 'lr_mult': args.image_lr_mult, 'frozen_until': args.freeze_image_frac},
-                             {'params': [p for p in model.parameters() if id(p) not in ids_image], 'lr_mult': 1.0, 'frozen_until': 0.0}],
+                             {'params': [p for p in model.parameters() if id(p) not in ids_image and p.requires_grad], 'lr_mult': 1.0, 'frozen_until': 0.0}],
                             lr=args.lr, weight_decay=0.05)
     n_params = sum(p.numel() for p in model.parameters())
     print(f'{len(train_ids)} training classes x {len(styles)} styles ({int(present[:, train_ids].sum())} sprites), '
@@ -259,7 +280,7 @@ def main():
         if time.time() - last_ckpt > args.checkpoint_minutes * 60:
             save_checkpoint(elapsed)
             last_ckpt = time.time()
-        frac = elapsed / budget
+        frac = elapsed / budget if budget > 0 else 1.0  # --minutes 0: no training, just write the (initialised) towers
         if frac >= 1 or (args.max_steps and step >= args.max_steps):
             break
         lr = args.lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0)))
@@ -271,6 +292,8 @@ def main():
         crop_img, crop_objs, crop_cov = render_scenes(pick, args.crops, side, g, max_objects=1, scale=(0.5, 0.95),
                                                       white_p=0.2, letterbox_p=0.0)
         label_list = [int(o[0][0]) if o else -100 for o in crop_objs]
+        if fixed is not None:  # classes whose English name the teacher cannot embed have no target
+            label_list = [k if k >= 0 and fixed_ok[k] else -100 for k in label_list]
         labels = torch.tensor(label_list, device=dev)
         feat = model.image.backbone(normalize(crop_img))
         emb, att = model.image.pool(feat)
@@ -283,12 +306,15 @@ def main():
             cls_set = list(range(len(train_ids)))
         col = {k: j for j, k in enumerate(cls_set)}
         labels = torch.tensor([col[k] if k >= 0 else -100 for k in label_list], device=dev)
-        texts = [caps.caption(k) for k in cls_set]
-        te = F.normalize(embed_texts(model.text, vocab, texts, dev), dim=-1)
+        if fixed is not None:
+            te = fixed[cls_set]
+        else:
+            texts = [caps.caption(k) for k in cls_set]
+            te = F.normalize(embed_texts(model.text, vocab, texts, dev), dim=-1)
         ie = F.normalize(emb, dim=-1)
         scale = model.logit_scale.exp().clamp(max=100)
         loss_clip = F.cross_entropy(scale * ie @ te.t(), labels, label_smoothing=args.label_smoothing, ignore_index=-100)
-        if args.text == 'full' and args.tag_weight > 0:
+        if args.text == 'full' and args.tag_weight > 0 and fixed is None:
             # Tags: text -> image over the batch's crops, every crop the tag fits is a positive.
             tag_texts, tag_pos = caps.tag_batch([k if k >= 0 else -1 for k in label_list])
             tag_pos = tag_pos.to(dev)
@@ -296,7 +322,7 @@ def main():
             rows = tag_pos.any(1)
             loss_tag = (torch.logsumexp(tl, 1) - torch.logsumexp(tl.masked_fill(~tag_pos, -1e4), 1))[rows].mean()
             loss_clip = loss_clip + args.tag_weight * loss_tag
-        if distill is not None:
+        if distill is not None and fixed is None:
             pick_d = random.sample(range(len(distill[0])), min(512, len(distill[0])))
             de = F.normalize(embed_texts(model.text, vocab, [distill[0][i] for i in pick_d], dev), dim=-1)
             loss_clip = loss_clip + args.distill_weight * (1 - (de * distill[1][pick_d]).sum(-1)).mean()
@@ -338,10 +364,10 @@ def main():
     run = {'seed': args.seed, 'device': str(dev), 'threads': args.threads, 'text_supervision': args.text, 'tag_weight': args.tag_weight, 'softmax_classes': args.negatives or 'all', 'torch': torch.__version__, 'steps': step,
            'crops_per_step': args.crops, 'scenes_per_step': args.scenes, 'scene_side': None if args.clip_only else SCENE, 'crop_side': args.crop, 'warmup_crop': args.warmup_crop or None, 'warmup_frac': args.warmup_frac if args.warmup_crop else None, 'clip_only': args.clip_only,
            'label_smoothing': args.label_smoothing, 'init_image': args.init_image, 'freeze_image_frac': args.freeze_image_frac,
-           'image_lr_mult': args.image_lr_mult, 'distill_text': args.distill_text, 'init_text': args.init_text,
+           'image_lr_mult': args.image_lr_mult, 'distill_text': args.distill_text, 'init_text': args.init_text, 'fixed_text': args.fixed_text,
            'seconds': round(seconds, 1), 'minutes_budget': args.minutes, 'params': n_params, 'lr': args.lr,
            'styles': list(styles), 'final_losses': dict(zip(['total', 'clip', 'attention', 'objectness', 'box'],
-                                                                  [round(float(x), 4) for x in m]))}
+                                                                  [round(float(x), 4) for x in m])) if hist else None}
     with open(os.path.join(args.out, 'run.json'), 'w') as f:
         json.dump(run, f, indent=2)
     print(json.dumps(run), flush=True)

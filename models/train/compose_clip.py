@@ -1,0 +1,42 @@
+"""Joins an image tower trained against fixed text targets (train_family.py --fixed-text) with a text tower distilled
+into the same space (distill_text.py): the two were trained apart, against the same shipped embeddings of the English
+names, so they fit together. Writes <out>/family.pt and run.json in the layout export_family.py --clip-run reads.
+
+  /usr/bin/python3 models/train/compose_clip.py --image-run .cache/train/image-fixed --text .cache/train/text-distill --out .cache/train/clip-run
+"""
+import argparse
+import json
+import os
+
+import torch
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--image-run', required=True, help='a train_family.py --clip-only run folder (family.pt, run.json)')
+    ap.add_argument('--text', required=True, help='a distill_text.py output folder (text.pt, run.json)')
+    ap.add_argument('--out', required=True)
+    args = ap.parse_args()
+    state = torch.load(os.path.join(args.image_run, 'family.pt'))
+    text = torch.load(os.path.join(args.text, 'text.pt'))
+    missing = [k for k in text if f'text.{k}' not in state]
+    if missing:
+        raise SystemExit(f'text tower does not fit the image run ({len(missing)} unknown tensors, e.g. {missing[0]})')
+    for k, v in text.items():
+        if state[f'text.{k}'].shape != v.shape:
+            raise SystemExit(f'text.{k}: shape {tuple(v.shape)} vs {tuple(state[f"text.{k}"].shape)} in the image run')
+        state[f'text.{k}'] = v
+    with open(os.path.join(args.image_run, 'run.json')) as f:
+        run = json.load(f)
+    with open(os.path.join(args.text, 'run.json')) as f:
+        run['text_tower'] = json.load(f)
+    run['composed'] = {'image_run': args.image_run, 'text': args.text}
+    os.makedirs(args.out, exist_ok=True)
+    torch.save(state, os.path.join(args.out, 'family.pt'))
+    with open(os.path.join(args.out, 'run.json'), 'w') as f:
+        json.dump(run, f, indent=2)
+    print(f'wrote {args.out}/family.pt: image tower of {args.image_run}, text tower of {args.text}')
+
+
+if __name__ == '__main__':
+    main()
