@@ -26,3 +26,8 @@ export function createLogger(bindings: Record<string, unknown> = {}, level = pro
 }
 
 export const log = createLogger();
+
+/** The model layer's default logger (a caller passes its own child logger where it has one). */
+export function modelLog(): Logger {
+  return log.child({ component: 'models' });
+}

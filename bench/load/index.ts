@@ -29,7 +29,7 @@ const percentile = (xs: number[], p: number) => {
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 async function createKey(role: 'admin' | 'read'): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'keys', 'create', '--role', role, '--rate', '100000', '--burst', '100000', '--name', 'bench:load', '--json'], {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'keys', 'create', '--role', role, '--rate', '100000', '--burst', '100000', '--name', 'bench:load', '--json'], {
     env: { ...process.env, ...env },
   });
   return (JSON.parse(stdout) as { key: string }).key;

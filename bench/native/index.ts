@@ -6,8 +6,8 @@ import os from 'node:os';
 import type { DecodedImage } from '../../src/domain/types.js';
 import { nms } from '../../src/native/nms.js';
 import { preprocessBatch, type PreprocessOptions } from '../../src/native/preprocess.js';
-import { nmsReference } from '../../src/native/reference/nms.js';
-import { preprocessBatchReference } from '../../src/native/reference/preprocess.js';
+import { nmsReference } from '../../test/native/reference/nms.js';
+import { preprocessBatchReference } from '../../test/native/reference/preprocess.js';
 import { medianMs, printRows, type Row } from './timing.js';
 
 const CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];

@@ -6,8 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { extname, join } from 'node:path';
 import { repoRoot } from '../config.js';
 import type { Logger } from '../log.js';
-import { imagePolicy, type Loupe } from '../services/loupe.js';
-import { MediaService } from '../services/media-service.js';
+import type { Loupe } from '../services/loupe.js';
 import { sendJsonError } from './http-errors.js';
 import { handleMediaRequest, MEDIA_PREFIX } from './media-route.js';
 import { createHttpGuard } from './http-guard.js';
@@ -85,7 +84,6 @@ export async function startServer(loupe: Loupe, log: Logger, options: ServerOpti
   const guard = await createHttpGuard(loupe, log); // keys, request ids, access log, /metrics, shutdown drain
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
   const assets = loadWebAssets(webDir, log);
-  const media = new MediaService(loupe.documents, join(loupe.config.dataDir, 'uploads'), imagePolicy(loupe.config));
   const server = createServer(guard.wrap(async (req, res) => {
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
     const read = req.method === 'GET' || req.method === 'HEAD';
@@ -101,7 +99,7 @@ export async function startServer(loupe: Loupe, log: Logger, options: ServerOpti
       if (file && !pathname.slice('/assets/'.length).includes('/') && pathname !== '/assets/index.html') return sendStatic(req.method, res, file, false);
       return sendJsonError(res, 404, 'NOT_FOUND', `No such asset: ${pathname.slice(0, 200)}`);
     }
-    if (pathname.startsWith(MEDIA_PREFIX)) return handleMediaRequest(req, res, pathname, media, log);
+    if (pathname.startsWith(MEDIA_PREFIX)) return handleMediaRequest(req, res, pathname, loupe.media, log);
     await yoga.handle(req, res);
   }));
   server.requestTimeout = 10 * 60_000;

@@ -98,9 +98,7 @@ export function createApi(loupe: Loupe, log: Logger): LoupeYoga {
       useErrorStory(log.child({ component: 'graphql' })),
       useReadinessCheck({
         endpoint: '/ready',
-        check: async () => {
-          await loupe.database.prisma.$queryRaw`SELECT 1`;
-        },
+        check: () => loupe.database.ping(),
       }),
     ],
   });

@@ -1,4 +1,6 @@
 // A small GraphQL-over-HTTP client with multipart upload support, used by the CLI and the end-to-end tests.
+import { graphqlRequestInit } from './multipart.js';
+
 export interface GraphQLResponse<T> {
   data?: T;
   errors?: { message: string; extensions?: Record<string, unknown> }[];
@@ -21,22 +23,10 @@ export class LoupeClient {
   ) {}
 
   async request<T>(query: string, variables: Record<string, unknown> = {}, uploads: UploadPart[] = []): Promise<T> {
+    const files = uploads.map((u) => ({ path: u.path, name: u.name, file: new Blob([u.bytes as Uint8Array<ArrayBuffer>], { type: u.type ?? 'application/octet-stream' }) }));
     let res: Response;
     try {
-      if (uploads.length === 0) {
-        res = await fetch(this.endpoint, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json', ...this.headers },
-          body: JSON.stringify({ query, variables }),
-        });
-      } else {
-        // GraphQL multipart request spec: operations + map + one part per file.
-        const form = new FormData();
-        form.set('operations', JSON.stringify({ query, variables }));
-        form.set('map', JSON.stringify(Object.fromEntries(uploads.map((u, i) => [String(i), [u.path]]))));
-        uploads.forEach((u, i) => form.set(String(i), new Blob([u.bytes as Uint8Array<ArrayBuffer>], { type: u.type ?? 'application/octet-stream' }), u.name));
-        res = await fetch(this.endpoint, { method: 'POST', headers: { accept: 'application/json', ...this.headers }, body: form });
-      }
+      res = await fetch(this.endpoint, graphqlRequestInit(query, variables, files, this.headers));
     } catch (e) {
       throw new GraphQLClientError(`Cannot reach Loupe at ${this.endpoint}: ${(e as Error).message}. Is \`loupe serve\` running?`);
     }

@@ -1,10 +1,16 @@
 // Search inputs and results, independent of the API.
 import type { Box, DocumentFields, FieldValue } from './types.js';
 
-export type SearchMethod = 'TENSOR' | 'LEXICAL' | 'HYBRID';
+export const SEARCH_METHODS = ['TENSOR', 'LEXICAL', 'HYBRID'] as const;
+export type SearchMethod = (typeof SEARCH_METHODS)[number];
+
+/** Defaults and bounds of a search request, stated once: the GraphQL input, the CLI and the service read them here. */
+export const SEARCH_DEFAULTS = { method: 'TENSOR', limit: 10, offset: 0 } as const satisfies { method: SearchMethod; limit: number; offset: number };
+export const SEARCH_LIMITS = { maxLimit: 1_000, maxOffset: 10_000, maxRerankDepth: 100, maxFilters: 32 } as const;
 
 export interface FieldFilter {
   field: string;
+  /** Equal to this value; `null` matches documents whose field holds null (a document without the field does not match). */
   eq?: FieldValue;
   in?: FieldValue[];
   gt?: number;
@@ -18,7 +24,12 @@ export type ImageQuery = { kind: 'url'; url: string } | { kind: 'upload'; name: 
 export interface RerankRequest {
   /** OWL-ViT-contract model folder; default: the server's default reranker. */
   model?: string;
-  /** How many first-stage hits to rerank, from the page's first; default the page size, at most 100. */
+  /**
+   * How many first-stage hits to rerank, counted from the top of the whole result (not from the page); default the
+   * page size, at most 100. Every page is a slice of one ordering: the `depth` reranked hits first, then the
+   * first-stage hits past `depth` in first-stage order. So page 2 of a search with depth 20 and limit 10 holds hits
+   * 11-20 of the reranked order, and no hit appears on two pages or on none.
+   */
   depth?: number;
   /**
    * Text that conditions the detector; default the query text. An image query without a prompt is image-guided

@@ -1,7 +1,7 @@
 // Search-time localisation: OWL-ViT conditioned on the query text scores each hit's image and returns its best box.
 import type { Box, DecodedImage } from '../domain/types.js';
 import { invalidArgument } from '../domain/errors.js';
-import type { OwlModel } from '../models/detectors.js';
+import type { ImagePreprocessing } from '../models/preprocessing.js';
 import { decodeOwl } from '../native/decode.js';
 import { preprocessBatch } from '../native/preprocess.js';
 
@@ -10,6 +10,26 @@ export interface OwlVerdict {
   score: number;
   /** That box in original pixels. */
   box: Box;
+}
+
+/** What the reranker needs of an OWL-ViT-contract detector (models/detectors.ts OwlModel; a fake in unit tests). */
+export interface OwlDetector {
+  readonly id: string;
+  readonly preprocessing: ImagePreprocessing;
+  /** The query-image tower's preprocessing; null when the model has no image-guided graph. */
+  readonly queryImagePreprocessing: ImagePreprocessing | null;
+  /** The calibrated "is it there?" cutoff (config.json loupe.min_score), if the model states one. */
+  readonly defaultMinScore: number | null;
+  detect(pixels: Float32Array, b: number, queries: string[]): Promise<OwlDetections>;
+  detectByImage(pixels: Float32Array, b: number, queryPixels: Float32Array, q: number): Promise<OwlDetections>;
+}
+
+/** Per image: `patches` × `queries` logits and `patches` boxes (cx, cy, w, h, normalised). */
+export interface OwlDetections {
+  logits: Float32Array;
+  boxes: Float32Array;
+  patches: number;
+  queries: number;
 }
 
 /** What the detector is conditioned on: a text, or (image-guided) a picture of the thing. */
@@ -27,7 +47,7 @@ export function owlBatchSize(size: number, images: number, budgetBytes = OWL_BAT
  * Scores images for one query; one verdict per image (null when the model finds no box at all). The page is one
  * ONNX run (the query is encoded once, the image tower runs over the whole batch) unless the tensor budget splits it.
  */
-export async function owlRerank(model: OwlModel, query: OwlQuery, images: DecodedImage[], batchSize = owlBatchSize(model.preprocessing.size, images.length)): Promise<(OwlVerdict | null)[]> {
+export async function owlRerank(model: OwlDetector, query: OwlQuery, images: DecodedImage[], batchSize = owlBatchSize(model.preprocessing.size, images.length)): Promise<(OwlVerdict | null)[]> {
   const out: (OwlVerdict | null)[] = [];
   let queryPixels: Float32Array | null = null;
   if (typeof query !== 'string') {

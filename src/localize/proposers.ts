@@ -1,7 +1,7 @@
 // Region proposal at index time: the grid methods, YOLOX detections, DINO attention maps. Every method returns the
 // whole image first, then at most maxProposals boxes in original pixels, each inside the image.
 import type { Box, DecodedImage, DetectorRegionMethod, RegionMethod } from '../domain/types.js';
-import type { DinoModel, YoloxModel } from '../models/detectors.js';
+import type { ImagePreprocessing } from '../models/preprocessing.js';
 import { attentionToBoxes } from '../native/attention-boxes.js';
 import { decodeYolox } from '../native/decode.js';
 import { nms } from '../native/nms.js';
@@ -9,9 +9,27 @@ import { letterbox, preprocessBatch } from '../native/preprocess.js';
 import { proposeGridRegions } from './grid.js';
 import { isDetectorMethod } from './region-method.js';
 
+/** What YOLOX proposals need of a detector (models/detectors.ts YoloxModel): raw output for a letterboxed tensor. */
+export interface YoloxDetector {
+  readonly id: string;
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+  readonly strides: number[];
+  run(tensor: Float32Array): Promise<Float32Array>;
+}
+
+/** What DINO proposals need of a ViT (models/detectors.ts DinoModel): last-layer CLS attention per head. */
+export interface DinoAttentionModel {
+  readonly id: string;
+  readonly preprocessing: ImagePreprocessing;
+  readonly gridWidth: number;
+  readonly gridHeight: number;
+  attentions(pixels: Float32Array): Promise<{ attentions: Float32Array; heads: number }>;
+}
+
 export interface ProposalModels {
-  yolox(name: string): Promise<YoloxModel>;
-  dino(name: string): Promise<DinoModel>;
+  yolox(name: string): Promise<YoloxDetector>;
+  dino(name: string): Promise<DinoAttentionModel>;
 }
 
 /** Keeps boxes that pass the area and aspect limits, then class-agnostic NMS capped at maxProposals. */

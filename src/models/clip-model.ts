@@ -5,9 +5,9 @@ import { join, relative } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { invalidArgument } from '../domain/errors.js';
 import { checkSessionIo, declaredShape, MODEL_CONTRACTS, modelInvalid } from './contract.js';
-import { EXACT_CROP, type RegionCrop } from '../localize/crop.js';
+import { EXACT_CROP, type RegionCrop } from '../domain/region-crop.js';
 import { isObject, loadModelFolder, positiveInt, type JsonObject, type ModelFolder } from './folder.js';
-import { stderrLogger, type ModelLogger } from './log.js';
+import { modelLog, type Logger } from '../log.js';
 import { derivePreprocessing, type ImagePreprocessing } from './preprocessing.js';
 import { checkSessionOptions, createSession, type ExecutionProvider } from './session.js';
 import { TextTokenizer } from './tokenizer.js';
@@ -18,7 +18,7 @@ export interface ClipModelOptions {
   intraOpThreads?: number;
   /** Most images or texts per ONNX Runtime run; default 32. */
   maxBatchSize?: number;
-  logger?: ModelLogger;
+  logger?: Logger;
 }
 
 export interface InferenceStats {
@@ -119,7 +119,7 @@ export class ClipModel {
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1 || maxBatchSize > 4096) {
       throw invalidArgument('an integer from 1 to 4096', 'opts.maxBatchSize', opts.maxBatchSize);
     }
-    const logger = opts.logger ?? stderrLogger;
+    const logger = opts.logger ?? modelLog();
     const folder = await loadModelFolder(dir, 'clip');
     const { config, tokenizer: tok } = folder;
     const preprocessing = derivePreprocessing(folder.dir, folder.preprocessorConfig!);

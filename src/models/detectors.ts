@@ -10,7 +10,7 @@ import { invalidArgument } from '../domain/errors.js';
 import { recordInference } from './clip-model.js';
 import { checkSessionIo, declaredShape, MODEL_CONTRACTS, modelInvalid, OWL_IMAGE_GUIDED, type ModelKind } from './contract.js';
 import { isObject, loadModelFolder, positiveInt, type ModelFolder } from './folder.js';
-import { stderrLogger, type ModelLogger } from './log.js';
+import { modelLog, type Logger } from '../log.js';
 import { derivePreprocessing, type ImagePreprocessing } from './preprocessing.js';
 import { createSession, type ExecutionProvider } from './session.js';
 import { TextTokenizer } from './tokenizer.js';
@@ -18,13 +18,13 @@ import { TextTokenizer } from './tokenizer.js';
 export interface DetectorOptions {
   provider?: ExecutionProvider;
   intraOpThreads?: number;
-  logger?: ModelLogger;
+  logger?: Logger;
 }
 
 async function open(dir: string, kind: ModelKind, opts: DetectorOptions): Promise<{ folder: ModelFolder; session: ort.InferenceSession; id: string }> {
   const folder = await loadModelFolder(dir);
   if (folder.kind !== kind) throw modelInvalid(folder.dir, `config.json model_type is "${folder.kind}", expected "${kind === 'owlvit' ? 'owlvit' : kind}"`);
-  const { session } = await createSession(folder.onnx.model!, { provider: opts.provider, intraOpThreads: opts.intraOpThreads, logger: opts.logger ?? stderrLogger });
+  const { session } = await createSession(folder.onnx.model!, { provider: opts.provider, intraOpThreads: opts.intraOpThreads, logger: opts.logger ?? modelLog() });
   try {
     checkSessionIo(folder.dir, MODEL_CONTRACTS[kind].onnx.model!, session);
   } catch (e) {
@@ -81,7 +81,7 @@ export class OwlModel {
     let imageGuided: { session: ort.InferenceSession; preprocessing: ImagePreprocessing } | null = null;
     const guidedPath = join(folder.dir, OWL_IMAGE_GUIDED.file);
     if (existsSync(guidedPath)) {
-      const guided = (await createSession(guidedPath, { provider: opts.provider, intraOpThreads: opts.intraOpThreads, logger: opts.logger ?? stderrLogger })).session;
+      const guided = (await createSession(guidedPath, { provider: opts.provider, intraOpThreads: opts.intraOpThreads, logger: opts.logger ?? modelLog() })).session;
       try {
         checkSessionIo(folder.dir, OWL_IMAGE_GUIDED, guided);
         const q = declaredShape(guided.inputMetadata, 'query_pixel_values');

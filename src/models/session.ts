@@ -2,7 +2,7 @@
 // logged warning (a GPU build or driver missing must not stop Loupe from serving).
 import * as ort from 'onnxruntime-node';
 import { invalidArgument } from '../domain/errors.js';
-import { stderrLogger, type ModelLogger } from './log.js';
+import { modelLog, type Logger } from '../log.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
 export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'tensorrt'];
@@ -12,7 +12,7 @@ export interface SessionOptions {
   provider?: ExecutionProvider;
   /** ONNX Runtime intra-op threads; default: ONNX Runtime's choice (all cores). */
   intraOpThreads?: number;
-  logger?: ModelLogger;
+  logger?: Logger;
 }
 
 export interface LoadedSession {
@@ -43,7 +43,7 @@ export function checkSessionOptions(opts: SessionOptions, name = 'opts'): { prov
 export async function createSession(path: string, opts: SessionOptions = {}): Promise<LoadedSession> {
   if (typeof path !== 'string' || path === '') throw invalidArgument('a model file path', 'path', path);
   const { provider, intraOpThreads } = checkSessionOptions(opts);
-  const logger = opts.logger ?? stderrLogger;
+  const logger = opts.logger ?? modelLog();
   // ONNX Runtime's pool threads spin after each run by default; on a few cores shared with FAISS, libvips and Postgres
   // that spinning takes the CPU from the next step of the same request (bench/README.md, search latency). Off here.
   const base: ort.InferenceSession.SessionOptions = {

@@ -5,15 +5,11 @@
 // that last verified against Postgres in an older epoch (or while disconnected) must verify again (one cheap read
 // of indexes.last_seq). So a write committed while nobody listened, or during a reconnect, is never missed.
 import pg from 'pg';
+import type { Logger } from '../log.js';
 
 export const CHANGE_CHANNEL = 'loupe_index_changes';
 
 export type IndexChange = { indexId: number; seq: bigint } | { indexId: number; deleted: true };
-
-export interface ChangeFeedLog {
-  info(msg: string, extra?: Record<string, unknown>): void;
-  warn(msg: string, extra?: Record<string, unknown>): void;
-}
 
 export function parseChange(payload: string | undefined): IndexChange | null {
   const m = /^(\d{1,10}):(deleted|\d{1,19})$/.exec(payload ?? '');
@@ -44,7 +40,7 @@ export class ChangeFeed implements ChangeSource {
 
   constructor(
     private readonly databaseUrl: string,
-    private readonly log: ChangeFeedLog,
+    private readonly log: Logger,
   ) {}
 
   /** Connects and LISTENs; resolves either way (when it cannot, readers verify against Postgres every time). */

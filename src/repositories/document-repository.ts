@@ -1,9 +1,12 @@
 // Documents and their chunks in Postgres: atomic replace, deletes, lookups, full-text search.
 import { Prisma } from '../generated/prisma/client.js';
 import type { FieldFilter, MediaInfo } from '../domain/search.js';
+import type { ChunkInfo, StoredDocument } from '../domain/documents.js';
 import type { Box, DocumentFields } from '../domain/types.js';
 import type { Db } from './db/database.js';
 import { fieldsSql, filterSql } from './filter-sql.js';
+
+export type { ChunkInfo, StoredDocument } from '../domain/documents.js';
 
 export interface NewChunk {
   field: string;
@@ -18,25 +21,6 @@ export interface NewDocument {
   fields: DocumentFields;
   media: Record<string, MediaInfo>;
   chunks: NewChunk[];
-}
-
-export interface StoredDocument {
-  pk: bigint;
-  id: string;
-  fields: DocumentFields;
-  media: Record<string, MediaInfo>;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface ChunkInfo {
-  seq: bigint;
-  documentPk: bigint;
-  field: string;
-  kind: 'image' | 'text';
-  position: number;
-  box: Box | null;
-  text: string | null;
 }
 
 export interface ChunkConstraint {

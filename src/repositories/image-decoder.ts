@@ -161,3 +161,6 @@ export async function decodeImage(bytes: Buffer | Uint8Array, options: DecodeOpt
     throw decodeError(e);
   }
 }
+
+/** sharp's header read and decode: the services' ImageDecoder port. */
+export const sharpImageDecoder = { inspect: inspectImage, decode: decodeImage };

@@ -101,3 +101,8 @@ export async function loadImageBytes(
     }
   }
 }
+
+/** `loadImageBytes` bound to one policy: the services' ImageLoader port. */
+export function policyImageLoader(policy: ImageSourcePolicy): { load(source: ImageSource, signal?: AbortSignal): Promise<LoadedImageBytes> } {
+  return { load: (source, signal) => loadImageBytes(source, policy, signal) };
+}

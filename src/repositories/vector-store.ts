@@ -18,6 +18,7 @@ import type { ChangeSource } from './change-feed.js';
 import type { ChunkLog } from './chunk-log.js';
 import { ChunkMap, type ChunkMeta } from './chunk-map.js';
 import type { IndexRepository } from './index-repository.js';
+import type { Logger } from '../log.js';
 
 interface SnapshotMeta {
   format: 1;
@@ -50,11 +51,6 @@ export interface SearchableIndex {
   chunk(seq: bigint): ChunkMeta | undefined;
 }
 
-export interface VectorStoreLog {
-  info(msg: string, extra?: Record<string, unknown>): void;
-  warn(msg: string, extra?: Record<string, unknown>): void;
-}
-
 export interface VectorStoreOptions {
   snapshotEvery: number;
   /** Even with a connected feed, verify against Postgres at least this often (ms) per searched index. */
@@ -72,7 +68,7 @@ export class VectorStore {
     private readonly log: ChunkLog,
     private readonly dir: string,
     private readonly options: VectorStoreOptions,
-    private readonly logger: VectorStoreLog,
+    private readonly logger: Logger,
     private readonly feed: ChangeSource | null = null,
   ) {
     this.verifyEveryMs = options.verifyEveryMs ?? 5_000;

@@ -9,16 +9,14 @@ import type { DocumentFields, FieldValue } from '../domain/types.js';
 import type { RegionProposer } from '../localize/proposers.js';
 import type { DocumentRepository, StoredDocument, ChunkInfo } from '../repositories/document-repository.js';
 import { createFairLimiter, type FairLimiter } from '../repositories/fair-limiter.js';
-import { classifyImageReference, type ImageSourcePolicy } from '../repositories/image-source.js';
+import { classifyImageReference } from '../repositories/image-source.js';
 import { createLimiter, type Limiter } from '../repositories/limiter.js';
 import { createMemoryBudget, type MemoryBudget } from '../repositories/memory-budget.js';
 import type { Logger } from '../log.js';
 import type { IndexingMetrics } from '../metrics.js';
 import type { IndexService } from './index-service.js';
 import { DECODERS, IndexingRun, type IndexableDocument } from './indexing-pipeline.js';
-import type { IndexingProgress } from './ports.js';
-
-export { storeUpload } from './indexing-pipeline.js';
+import type { ImageDecoder, ImageLoader, IndexingProgress, UploadStore } from './ports.js';
 
 export interface UploadedFile {
   name: string;
@@ -50,9 +48,19 @@ export interface AddOptions {
   requestId?: string;
 }
 
+/** The I/O of the indexing path, as ports (the composition root wires the real adapters; unit tests pass fakes). */
+export interface DocumentDeps {
+  indexes: Pick<IndexService, 'get' | 'modelFor'>;
+  documents: Pick<DocumentRepository, 'replaceMany' | 'delete' | 'find' | 'chunksOf'>;
+  /** Image bytes under the image policy (URL, local file, upload). */
+  loader: ImageLoader;
+  decoder: ImageDecoder;
+  uploads: UploadStore;
+  proposer: RegionProposer;
+}
+
 export interface DocumentServiceOptions {
   maxPixels: number;
-  uploadDir: string;
   /** Fetch slots shared (fairly) by all requests; each request also always has one of its own. */
   fetchConcurrency: number;
   /** Decoded pixels held at once by all indexing requests together, in bytes. */
@@ -81,14 +89,16 @@ export class DocumentService {
   /** Decoded pixels of every request together (see indexing-pipeline.ts). */
   readonly pixels: MemoryBudget;
 
+  private readonly indexes: DocumentDeps['indexes'];
+  private readonly repo: DocumentDeps['documents'];
+
   constructor(
-    private readonly indexes: IndexService,
-    private readonly repo: DocumentRepository,
-    private readonly policy: ImageSourcePolicy,
-    private readonly proposer: RegionProposer,
+    private readonly deps: DocumentDeps,
     private readonly options: DocumentServiceOptions,
     private readonly log: Logger,
   ) {
+    this.indexes = deps.indexes;
+    this.repo = deps.documents;
     this.fetchSlots = createFairLimiter(Math.max(0, options.fetchConcurrency));
     this.pixels = createMemoryBudget(options.decodeBudgetBytes);
     // Inference uses every core already; running two batches at once only adds contention.
@@ -108,7 +118,7 @@ export class DocumentService {
     if (opts.signal?.aborted) onCancel();
     opts.signal?.addEventListener('abort', onCancel, { once: true });
     const run = new IndexingRun(
-      { repo: this.repo, policy: this.policy, proposer: this.proposer, fetchSlots: this.fetchSlots, pixels: this.pixels, inference: this.inference, decoding: this.decoding, maxPixels: this.options.maxPixels, uploadDir: this.options.uploadDir },
+      { repo: this.repo, loader: this.deps.loader, decoder: this.deps.decoder, uploads: this.deps.uploads, proposer: this.deps.proposer, fetchSlots: this.fetchSlots, pixels: this.pixels, inference: this.inference, decoding: this.decoding, maxPixels: this.options.maxPixels },
       record,
       model,
       cancel.signal,

@@ -7,6 +7,9 @@ import type { ChangeSource } from '../repositories/change-feed.js';
 import type { VectorStore } from '../repositories/vector-store.js';
 import type { EmbeddingModel, ModelProvider } from './ports.js';
 
+/** A region method in its string form (Marqo's `simple?hn=3&wn=3`), for the API. */
+export { formatAnyRegionMethod } from '../localize/region-method.js';
+
 export interface CreateIndexInput {
   name: string;
   model?: string | null;

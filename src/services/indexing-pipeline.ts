@@ -17,25 +17,22 @@
 // Cancellation: `signal` aborts the run (the client went away): nothing new starts, waiting work is dropped, downloads
 // are cut; a transaction already running commits, so what was committed stays and nothing acknowledged is lost.
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { IndexRecord } from '../domain/index-settings.js';
 import type { MediaInfo } from '../domain/search.js';
 import type { Box, DecodedImage, DocumentFields } from '../domain/types.js';
-import { EXACT_CROP, regionCropBox } from '../localize/crop.js';
+import { EXACT_CROP, regionCropBox } from '../domain/region-crop.js';
 import { decodeSize, maxRegions, scaleBox } from '../localize/decode-size.js';
 import type { RegionProposer } from '../localize/proposers.js';
 import { isDetectorMethod } from '../localize/region-method.js';
 import { preprocessBatch } from '../native/preprocess.js';
 import type { DocumentRepository, NewChunk, NewDocument } from '../repositories/document-repository.js';
 import type { FairLimiter, FairShare } from '../repositories/fair-limiter.js';
-import { decodeBytes, decodeImage, inspectImage, type ImageHeader } from '../repositories/image-decoder.js';
-import { loadImageBytes, type ImageSource, type ImageSourcePolicy } from '../repositories/image-source.js';
+import { decodeBytes, type ImageHeader } from '../repositories/image-decoder.js';
+import type { ImageSource } from '../repositories/image-source.js';
 import { createLimiter, type Limiter } from '../repositories/limiter.js';
 import type { MemoryBudget } from '../repositories/memory-budget.js';
-import type { EmbeddingModel } from './ports.js';
+import type { EmbeddingModel, ImageDecoder, ImageLoader, UploadStore } from './ports.js';
 
 /** Documents of one request between start and commit. */
 export const WINDOW = 16;
@@ -45,8 +42,10 @@ export const MAX_GROUP = 32;
 export const DECODERS = Math.max(1, Math.min(3, availableParallelism()));
 
 export interface PipelineDeps {
-  repo: DocumentRepository;
-  policy: ImageSourcePolicy;
+  repo: Pick<DocumentRepository, 'replaceMany'>;
+  loader: ImageLoader;
+  decoder: ImageDecoder;
+  uploads: UploadStore;
   proposer: RegionProposer;
   /** Shared by all requests: fetch slots handed out fairly. */
   fetchSlots: FairLimiter;
@@ -57,7 +56,6 @@ export interface PipelineDeps {
   /** Shared by all requests: image decodes (DECODERS at once). */
   decoding: Limiter;
   maxPixels: number;
-  uploadDir: string;
 }
 
 export interface IndexableDocument {
@@ -72,25 +70,6 @@ interface Embedded {
   media: Record<string, MediaInfo>;
   imageChunks: NewChunk[];
   done: (r: { replaced: boolean; chunks: number } | { error: unknown }) => void;
-}
-
-/**
- * Writes an upload under its sha256 atomically (temporary file + rename): an acknowledged document's image must not
- * be truncated by a crash while the same bytes are written again for another document or a re-send.
- */
-export async function storeUpload(dir: string, hash: string, bytes: Uint8Array): Promise<void> {
-  const target = join(dir, hash);
-  const existing = await stat(target).catch(() => null);
-  if (existing?.isFile() && existing.size === bytes.byteLength) return;
-  await mkdir(dir, { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}-${randomUUID()}`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, target);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** One addDocuments call going through the pipeline. */
@@ -137,8 +116,8 @@ export class IndexingRun {
     const tensorBytes = maxRegions(method) * 3 * s * s * 4;
     // Uploads are in memory already; URLs and files hold a fetch slot until their decode budget is granted.
     const prepare = async () => {
-      const loaded = await loadImageBytes(source, this.deps.policy, this.signal);
-      const header = await inspectImage(loaded.bytes, { maxPixels: this.deps.maxPixels });
+      const loaded = await this.deps.loader.load(source, this.signal);
+      const header = await this.deps.decoder.inspect(loaded.bytes, { maxPixels: this.deps.maxPixels });
       const size = decodeSize(method, header.width, header.height, needs);
       const release = await this.deps.pixels.reserve(decodeBytes(header, size) + tensorBytes, this.signal);
       return { bytes: loaded.bytes, header, size, release };
@@ -148,7 +127,7 @@ export class IndexingRun {
     try {
       this.signal.throwIfAborted();
       // The decoded image lives only inside this call: once it returns, its pixels are garbage.
-      const { boxes, pixels } = await this.cropRegions(await this.deps.decoding(() => decodeImage(bytes, { maxPixels: this.deps.maxPixels, size })), header);
+      const { boxes, pixels } = await this.cropRegions(await this.deps.decoding(() => this.deps.decoder.decode(bytes, { maxPixels: this.deps.maxPixels, size })), header);
       release(tensorBytes);
       const vectors = await this.deps.inference(() => {
         this.signal.throwIfAborted();
@@ -165,7 +144,7 @@ export class IndexingRun {
   /**
    * Chunk 0 is the whole image; boxes are in ORIGINAL pixels, crops are cut from the decoded image (shrunk no further
    * than the crops need, see decode-size.ts). Detector proposals take the inference slot and are embedded from the
-   * model's region crop (context, squared; see localize/crop.ts); the chunk keeps the proposal box.
+   * model's region crop (context, squared; see domain/region-crop.ts); the chunk keeps the proposal box.
    */
   private async cropRegions(image: DecodedImage, original: ImageHeader): Promise<{ boxes: Box[]; pixels: Float32Array }> {
     const method = this.record.settings.regionMethod;
@@ -187,7 +166,7 @@ export class IndexingRun {
     if (source.kind === 'upload') {
       // Uploads are kept (content-addressed) so that rerankers and the web page can read the image again.
       const hash = createHash('sha256').update(bytes).digest('hex');
-      await storeUpload(this.deps.uploadDir, hash, bytes);
+      await this.deps.uploads.store(hash, bytes);
       return { source: 'upload', ref: hash, width: image.width, height: image.height };
     }
     return { source: source.kind, ref: source.kind === 'url' ? source.url : source.path, width: image.width, height: image.height };

@@ -8,7 +8,9 @@ import { AccessService } from './access-service.js';
 import { openDatabase, type Database } from '../repositories/db/database.js';
 import { DocumentRepository } from '../repositories/document-repository.js';
 import { IndexRepository } from '../repositories/index-repository.js';
-import { imageSourcePolicy, type ImageSourcePolicy } from '../repositories/image-source.js';
+import { sharpImageDecoder } from '../repositories/image-decoder.js';
+import { imageSourcePolicy, policyImageLoader, type ImageSourcePolicy } from '../repositories/image-source.js';
+import { FileUploadStore } from '../repositories/upload-store.js';
 import { VectorStore } from '../repositories/vector-store.js';
 import { ChangeFeed } from '../repositories/change-feed.js';
 import { ChunkLog } from '../repositories/chunk-log.js';
@@ -16,6 +18,8 @@ import { MediaStore } from '../repositories/media-store.js';
 import { DocumentService } from './document-service.js';
 import { IndexService } from './index-service.js';
 import { FolderModelProvider } from './model-registry.js';
+import { IndexingJobBoard } from './indexing-jobs.js';
+import { MediaService } from './media-service.js';
 import { SearchService } from './search-service.js';
 import { RegionProposer } from '../localize/proposers.js';
 
@@ -24,6 +28,10 @@ export interface Loupe {
   indexes: IndexService;
   documents: DocumentService;
   search: SearchService;
+  /** Running and recently finished indexing jobs (addDocuments with a jobId), for the progress subscription. */
+  jobs: IndexingJobBoard;
+  /** A document's image for viewers (GET /media/...). */
+  media: MediaService;
   vectors: VectorStore;
   feed: ChangeFeed;
   database: Database;
@@ -33,7 +41,7 @@ export interface Loupe {
   close(): Promise<void>;
 }
 
-export function imagePolicy(config: LoupeConfig): ImageSourcePolicy {
+function imagePolicy(config: LoupeConfig): ImageSourcePolicy {
   return imageSourcePolicy({
     allowedRoot: config.imageRoot,
     connectTimeoutMs: config.fetchConnectTimeoutMs,
@@ -45,17 +53,35 @@ export function imagePolicy(config: LoupeConfig): ImageSourcePolicy {
   });
 }
 
-export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Loupe> {
-  const database = await openDatabase(config);
-  const metrics = new LoupeMetrics();
-  const access = new AccessService(
+/** API keys and rate limits over an open database (the server's, or the one `loupe keys` joins). */
+function createAccess(config: LoupeConfig, database: Database, log: Logger): AccessService {
+  return new AccessService(
     new ApiKeyRepository(database.prisma),
     {
       mode: config.auth, host: config.host, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst,
       authFailuresPerMinute: config.authFailuresPerMinute, authFailureBurst: config.authFailureBurst,
     },
-    log.child({ component: 'access' }),
+    log,
   );
+}
+
+/**
+ * Only key management, for `loupe keys`: opens the database (joining a running server's embedded one) and runs `fn`,
+ * then closes it, leaving a server that another process started running.
+ */
+export async function withAccess<T>(config: LoupeConfig, log: Logger, fn: (access: AccessService) => Promise<T>): Promise<T> {
+  const database = await openDatabase(config);
+  try {
+    return await fn(createAccess(config, database, log));
+  } finally {
+    await database.close({ leaveRunning: true });
+  }
+}
+
+export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Loupe> {
+  const database = await openDatabase(config);
+  const metrics = new LoupeMetrics();
+  const access = createAccess(config, database, log.child({ component: 'access' }));
   const indexRepo = new IndexRepository(database.prisma);
   const docRepo = new DocumentRepository(database.prisma);
   const feed = new ChangeFeed(database.databaseUrl, log.child({ component: 'change-feed' }));
@@ -76,14 +102,12 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     void vectors.drop(change.indexId).catch((e: Error) => log.warn('dropping a deleted index failed', { error: e.message }));
   });
   const policy = imagePolicy(config);
+  const uploadDir = join(config.dataDir, 'uploads');
+  const loader = policyImageLoader(policy);
   const documents = new DocumentService(
-    indexes,
-    docRepo,
-    policy,
-    new RegionProposer(models),
+    { indexes, documents: docRepo, loader, decoder: sharpImageDecoder, uploads: new FileUploadStore(uploadDir), proposer: new RegionProposer(models) },
     {
       maxPixels: config.maxImagePixels,
-      uploadDir: join(config.dataDir, 'uploads'),
       fetchConcurrency: config.fetchConcurrency,
       decodeBudgetBytes: config.decodeBudgetBytes,
       metrics,
@@ -92,10 +116,13 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     },
     log.child({ component: 'documents' }),
   );
-  const media = new MediaStore(join(config.dataDir, 'uploads'), policy, config.maxImagePixels);
-  const search = new SearchService(indexes, docRepo, vectors, policy, config.maxImagePixels, models, media, config.filterExactMax);
+  const search = new SearchService({
+    indexes, documents: docRepo, vectors, loader, decoder: sharpImageDecoder, media: new MediaStore(uploadDir, policy, config.maxImagePixels), models,
+    maxPixels: config.maxImagePixels, filterExactMax: config.filterExactMax,
+  });
+  const media = new MediaService(documents, uploadDir, policy);
   return {
-    config, indexes, documents, search, vectors, feed, database, access, metrics,
+    config, indexes, documents, search, jobs: new IndexingJobBoard(), media, vectors, feed, database, access, metrics,
     async close() {
       await vectors.flush().catch((e: Error) => log.warn('vector snapshot flush failed', { error: e.message }));
       await feed.close();

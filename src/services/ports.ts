@@ -1,8 +1,16 @@
-// What the services need from the model layer, stated as interfaces (the composition root wires real models).
-import type { RegionCrop } from '../localize/crop.js';
-import type { DetectorRegionMethod } from '../domain/types.js';
-import type { DinoModel, OwlModel, YoloxModel } from '../models/detectors.js';
+// What the services need from the model layer, stated as interfaces (the composition root wires real models; unit
+// tests pass fakes). The detector shapes are declared by their consumers in localize/.
+import type { RegionCrop } from '../domain/region-crop.js';
+import type { IndexRecord } from '../domain/index-settings.js';
+import type { MediaInfo } from '../domain/search.js';
+import type { DecodedImage, DetectorRegionMethod } from '../domain/types.js';
+import type { OwlDetector } from '../localize/owl-reranker.js';
+import type { DinoAttentionModel, YoloxDetector } from '../localize/proposers.js';
 import type { PreprocessOptions } from '../native/preprocess.js';
+import type { DocumentRepository } from '../repositories/document-repository.js';
+import type { DecodeOptions, ImageHeader } from '../repositories/image-decoder.js';
+import type { ImageSource, LoadedImageBytes } from '../repositories/image-source.js';
+import type { SearchableIndex } from '../repositories/vector-store.js';
 
 export interface EmbeddingModel {
   /** Folder name + content hash: an index records it and refuses a different model. */
@@ -24,13 +32,49 @@ export interface ModelProvider {
   /** The model folder a new index of this region method proposes with when it names none. */
   defaultDetector(kind: DetectorRegionMethod['kind']): string;
   readonly defaultReranker: string;
-  owl(name: string): Promise<OwlModel>;
-  yolox(name: string): Promise<YoloxModel>;
-  dino(name: string): Promise<DinoModel>;
+  owl(name: string): Promise<OwlDetector>;
+  yolox(name: string): Promise<YoloxDetector>;
+  dino(name: string): Promise<DinoAttentionModel>;
 }
 
 export interface IndexingProgress {
   processed: number;
   failed: number;
   total: number;
+}
+
+/** Image bytes from a URL, a local file or an upload, under the server's image policy (repositories/image-source.ts). */
+export interface ImageLoader {
+  load(source: ImageSource, signal?: AbortSignal): Promise<LoadedImageBytes>;
+}
+
+/** Image headers and upright RGB decodes (sharp, repositories/image-decoder.ts). */
+export interface ImageDecoder {
+  inspect(bytes: Uint8Array, options?: DecodeOptions): Promise<ImageHeader>;
+  decode(bytes: Uint8Array, options?: DecodeOptions): Promise<DecodedImage>;
+}
+
+/** Uploaded images kept by sha256 in the data folder (repositories/upload-store.ts). */
+export interface UploadStore {
+  /** Stores `bytes` under `hash` atomically; a no-op when they are stored already. */
+  store(hash: string, bytes: Uint8Array): Promise<void>;
+}
+
+/** The index records and models a search reads (IndexService). */
+export interface SearchIndexes {
+  cached(name: string): Promise<IndexRecord>;
+  modelFor(record: IndexRecord): Promise<EmbeddingModel>;
+}
+
+/** The document reads of a search (repositories/document-repository.ts). */
+export type SearchDocuments = Pick<DocumentRepository, 'byPks' | 'countMatching' | 'matchingSeqs' | 'chunkInfo' | 'lexical'>;
+
+/** The vector index of an index, current as of the vector store's freshness rule (repositories/vector-store.ts). */
+export interface SearchVectors {
+  searchable(record: IndexRecord): Promise<SearchableIndex>;
+}
+
+/** Hits' images, decoded, for the reranker (repositories/media-store.ts). */
+export interface SearchMedia {
+  decoded(media: MediaInfo): Promise<DecodedImage>;
 }

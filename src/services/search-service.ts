@@ -1,24 +1,36 @@
 // The search path: encode the query, first stage (TENSOR via FAISS, LEXICAL via Postgres full text, HYBRID by
 // reciprocal-rank fusion), group chunks per document, filters, min score, pagination.
 import { checkText, invalidArgument, LoupeError } from '../domain/errors.js';
-import { hasUnstorableText, jsonDepth, MAX_JSON_DEPTH } from '../domain/text.js';
 import { FIELD_NAME, type IndexRecord } from '../domain/index-settings.js';
-import type { FieldFilter, Highlight, SearchHit, SearchMethod, SearchRequest, SearchResponse } from '../domain/search.js';
-import { preprocessBatch } from '../native/preprocess.js';
-import type { ChunkConstraint, DocumentRepository, StoredDocument } from '../repositories/document-repository.js';
-import { decodeImage } from '../repositories/image-decoder.js';
-import { loadImageBytes, type ImageSourcePolicy } from '../repositories/image-source.js';
-import type { MediaStore } from '../repositories/media-store.js';
-import type { ChunkMeta } from '../repositories/chunk-map.js';
-import type { VectorStore } from '../repositories/vector-store.js';
-import { owlRerank } from '../localize/owl-reranker.js';
+import {
+  SEARCH_DEFAULTS, SEARCH_LIMITS, SEARCH_METHODS, type Highlight, type SearchHit, type SearchMethod, type SearchRequest, type SearchResponse,
+} from '../domain/search.js';
 import type { DecodedImage } from '../domain/types.js';
-import type { IndexService } from './index-service.js';
-import type { EmbeddingModel, ModelProvider } from './ports.js';
+import { owlRerank } from '../localize/owl-reranker.js';
+import { preprocessBatch } from '../native/preprocess.js';
+import type { ChunkMeta } from '../repositories/chunk-map.js';
+import type { ChunkConstraint } from '../repositories/document-repository.js';
+import type { EmbeddingModel, ImageDecoder, ImageLoader, ModelProvider, SearchDocuments, SearchIndexes, SearchMedia, SearchVectors } from './ports.js';
+import { checkFilters, decodeCursor, encodeCursor } from './search-request.js';
+
+/** What a search reads; every member is a port, so unit tests pass fakes (test/unit/search-service.test.ts). */
+export interface SearchDeps {
+  indexes: SearchIndexes;
+  documents: SearchDocuments;
+  vectors: SearchVectors;
+  /** The query image: loaded under the image policy and decoded. */
+  loader: ImageLoader;
+  decoder: ImageDecoder;
+  /** Hits' images for the reranker. */
+  media: SearchMedia;
+  models: ModelProvider;
+  /** Largest decoded image (width × height) of a query image. */
+  maxPixels: number;
+  /** Up to this many matching chunks a filtered search scores them all exactly instead of post-filtering FAISS hits. */
+  filterExactMax?: number;
+}
 
 const RRF_K = 60;
-const MAX_LIMIT = 1_000;
-const MAX_OFFSET = 10_000;
 
 interface Candidate {
   documentPk: bigint;
@@ -26,41 +38,6 @@ interface Candidate {
   tensorScore: number | null;
   lexicalScore: number | null;
   highlights: Highlight[];
-}
-
-function encodeCursor(offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  try {
-    const o = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown }).o;
-    if (typeof o === 'number' && Number.isInteger(o) && o >= 0 && o <= MAX_OFFSET) return o;
-  } catch {
-    /* fall through */
-  }
-  throw invalidArgument('a cursor returned by a previous search', 'after', cursor);
-}
-
-function checkFilters(filters: FieldFilter[] | undefined): FieldFilter[] {
-  if (filters === undefined) return [];
-  if (!Array.isArray(filters) || filters.length > 32) throw invalidArgument('at most 32 filters', 'filters', filters);
-  for (const f of filters) {
-    if (!f || typeof f.field !== 'string' || !FIELD_NAME.test(f.field)) throw invalidArgument('a field name', 'filters.field', f?.field);
-    const ops = (['eq', 'in', 'gt', 'gte', 'lt', 'lte'] as const).filter((k) => f[k] !== undefined && f[k] !== null);
-    if (!ops.length) throw invalidArgument('one of eq, in, gt, gte, lt, lte', `filters[${f.field}]`, f);
-    for (const k of ['gt', 'gte', 'lt', 'lte'] as const)
-      if (f[k] !== undefined && f[k] !== null && !Number.isFinite(f[k])) throw invalidArgument('a finite number', `filters[${f.field}].${k}`, f[k]);
-    if (f.in !== undefined && f.in !== null && (!Array.isArray(f.in) || f.in.length > 1000)) throw invalidArgument('a list of at most 1000 values', `filters[${f.field}].in`, f.in);
-    // Filter values become jsonb parameters: no NUL or unpaired surrogate anywhere in them, and a bounded depth.
-    for (const k of ['eq', 'in'] as const) {
-      const v: unknown = f[k];
-      if (v === undefined || v === null) continue;
-      if (jsonDepth(v) > MAX_JSON_DEPTH + 1) throw invalidArgument(`a value nested at most ${MAX_JSON_DEPTH} levels deep`, `filters[${f.field}].${k}`, v);
-      if (hasUnstorableText(v)) throw invalidArgument('values without NUL characters or unpaired UTF-16 surrogates', `filters[${f.field}].${k}`, v);
-    }
-  }
-  return filters.map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== null && v !== undefined)) as unknown as FieldFilter);
 }
 
 /** A checked rerank request: the model, how deep, the text prompt (null: image-guided by the query image), the cutoff. */
@@ -72,28 +49,31 @@ interface RerankPlan {
 }
 
 export class SearchService {
-  constructor(
-    private readonly indexes: IndexService,
-    private readonly docs: DocumentRepository,
-    private readonly vectors: VectorStore,
-    private readonly policy: ImageSourcePolicy,
-    private readonly maxPixels: number,
-    private readonly models: ModelProvider,
-    private readonly media: MediaStore,
-    /** Up to this many matching chunks a filtered search scores them all exactly instead of post-filtering FAISS hits. */
-    private readonly filterExactMax = 50_000,
-  ) {}
+  private readonly indexes: SearchIndexes;
+  private readonly docs: SearchDocuments;
+  private readonly vectors: SearchVectors;
+  private readonly models: ModelProvider;
+  private readonly filterExactMax: number;
+
+  constructor(private readonly deps: SearchDeps) {
+    this.indexes = deps.indexes;
+    this.docs = deps.documents;
+    this.vectors = deps.vectors;
+    this.models = deps.models;
+    this.filterExactMax = deps.filterExactMax ?? 50_000;
+  }
 
   async search(indexName: string, req: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
     const record = await this.indexes.cached(indexName);
-    const method: SearchMethod = req.method ?? 'TENSOR';
-    if (!['TENSOR', 'LEXICAL', 'HYBRID'].includes(method)) throw invalidArgument('TENSOR, LEXICAL or HYBRID', 'method', method);
-    const limit = req.limit ?? 10;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw invalidArgument(`an integer between 1 and ${MAX_LIMIT}`, 'limit', limit);
-    let offset = req.offset ?? 0;
+    const method: SearchMethod = req.method ?? SEARCH_DEFAULTS.method;
+    if (!SEARCH_METHODS.includes(method)) throw invalidArgument(SEARCH_METHODS.join(', '), 'method', method);
+    const limit = req.limit ?? SEARCH_DEFAULTS.limit;
+    const { maxLimit, maxOffset } = SEARCH_LIMITS;
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) throw invalidArgument(`an integer between 1 and ${maxLimit}`, 'limit', limit);
+    let offset = req.offset ?? SEARCH_DEFAULTS.offset;
     if (req.after) offset = decodeCursor(req.after);
-    if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) throw invalidArgument(`an integer between 0 and ${MAX_OFFSET}`, 'offset', offset);
+    if (!Number.isInteger(offset) || offset < 0 || offset > maxOffset) throw invalidArgument(`an integer between 0 and ${maxOffset}`, 'offset', offset);
     const q = typeof req.q === 'string' ? req.q.trim() : '';
     if (req.q !== undefined && req.q !== null && typeof req.q !== 'string') throw invalidArgument('a string', 'q', req.q);
     if (q.length > 2_000) throw invalidArgument('a query of at most 2000 characters', 'q', `${q.length} characters`);
@@ -106,8 +86,8 @@ export class SearchService {
       throw invalidArgument('a list of field names', 'searchableAttributes', attrs);
     const constraint: ChunkConstraint = { filters: checkFilters(req.filters), fields: attrs };
     const rerank = req.rerank ? this.checkRerank(req, limit, q) : null;
-    const window = rerank ? Math.max(limit, rerank.depth) : limit;
-    const need = offset + window + 1; // one extra tells whether a next page exists
+    // Reranking reorders the first `depth` hits of the whole result, so those are always read.
+    const need = Math.max(offset + limit, rerank?.depth ?? 0) + 1; // one extra tells whether a next page exists
 
     let candidates: Candidate[];
     let queryImage: DecodedImage | null = null;
@@ -122,32 +102,58 @@ export class SearchService {
       candidates = method === 'TENSOR' ? tensor : fuse(tensor, await this.lexical(record, q, constraint, Math.max(need * 2, 50)));
     }
     if (req.minScore !== undefined && req.minScore !== null) candidates = candidates.filter((c) => c.score >= req.minScore!);
-    const page = candidates.slice(offset, offset + window);
-    const documents = await this.docs.byPks(page.map((c) => c.documentPk));
-    let hits: SearchHit[] = page.flatMap((c) => {
-      const d: StoredDocument | undefined = documents.get(c.documentPk);
-      if (!d) return []; // deleted between the two reads
-      return [{
-        id: d.id, documentPk: d.pk, createdAt: d.createdAt, updatedAt: d.updatedAt, score: c.score, tensorScore: c.tensorScore,
-        lexicalScore: c.lexicalScore, retrievalScore: null, rerankStatus: null, rerankMessage: null, highlights: c.highlights, fields: d.fields, media: d.media,
-      }];
-    });
-    if (rerank) hits = await this.rerank(record, hits, rerank, queryImage);
-    hits = hits.slice(0, limit);
+    const { hits, total } = rerank ? await this.rerankedPage(record, candidates, rerank, queryImage, offset, limit) : { hits: await this.hitsOf(candidates.slice(offset, offset + limit)), total: candidates.length };
     return {
       hits,
       method,
       limit,
       offset,
-      nextCursor: candidates.length > offset + limit ? encodeCursor(offset + limit) : null,
+      nextCursor: total > offset + limit ? encodeCursor(offset + limit) : null,
       processingTimeMs: Math.round((performance.now() - started) * 100) / 100,
     };
+  }
+
+  /**
+   * One page of the reranked ordering (the rule is on RerankRequest.depth): the first `depth` candidates reranked
+   * (unreadable images after them), then the candidates past `depth` in first-stage order — or none of those when a
+   * rerank minScore is set, since only hits the detector vouches for survive it. `total` is that ordering's length.
+   * The head is reranked on every page that overlaps it (its images come from the media cache), so pages agree.
+   */
+  private async rerankedPage(
+    record: IndexRecord, candidates: Candidate[], plan: RerankPlan, queryImage: DecodedImage | null, offset: number, limit: number,
+  ): Promise<{ hits: SearchHit[]; total: number }> {
+    const depth = Math.min(plan.depth, candidates.length);
+    const tail = plan.minScore === null ? candidates.slice(depth) : [];
+    if (offset >= depth) {
+      // Past the reranked head: first-stage order; the minScore check still runs (an unusable reranker is refused).
+      if (plan.minScore !== null) await this.rerank(record, [], plan, queryImage);
+      return { hits: await this.hitsOf(tail.slice(offset - depth, offset - depth + limit)), total: depth + tail.length };
+    }
+    const head = await this.rerank(record, await this.hitsOf(candidates.slice(0, depth)), plan, queryImage);
+    const fromHead = head.slice(offset, offset + limit);
+    const fromTail = await this.hitsOf(tail.slice(Math.max(0, offset - head.length), offset + limit - head.length));
+    return { hits: [...fromHead, ...fromTail], total: head.length + tail.length };
+  }
+
+  /** Candidates as hits with their documents (one read); a document deleted between the two reads is left out. */
+  private async hitsOf(page: Candidate[]): Promise<SearchHit[]> {
+    if (page.length === 0) return [];
+    const documents = await this.docs.byPks(page.map((c) => c.documentPk));
+    return page.flatMap((c) => {
+      const d = documents.get(c.documentPk);
+      if (!d) return [];
+      return [{
+        id: d.id, documentPk: d.pk, createdAt: d.createdAt, updatedAt: d.updatedAt, score: c.score, tensorScore: c.tensorScore,
+        lexicalScore: c.lexicalScore, retrievalScore: null, rerankStatus: null, rerankMessage: null, highlights: c.highlights, fields: d.fields, media: d.media,
+      }];
+    });
   }
 
   private checkRerank(req: SearchRequest, limit: number, q: string): RerankPlan {
     const r = req.rerank!;
     const depth = r.depth ?? limit;
-    if (!Number.isInteger(depth) || depth < 1 || depth > 100) throw invalidArgument('an integer between 1 and 100', 'rerank.depth', depth);
+    const max = SEARCH_LIMITS.maxRerankDepth;
+    if (!Number.isInteger(depth) || depth < 1 || depth > max) throw invalidArgument(`an integer between 1 and ${max}`, 'rerank.depth', depth);
     const prompt = (r.prompt ?? q).trim();
     // No text at all: an image query, localized image-guided (what the query image shows) where the model can.
     if (!prompt && !req.image) throw new LoupeError('INVALID_INPUT', 'Reranking needs a text prompt (rerank.prompt) or an image query');
@@ -161,8 +167,9 @@ export class SearchService {
   }
 
   /**
-   * Second stage: OWL-ViT conditioned on the prompt scores each hit's first image; new score = best box score,
-   * highlight = that box. Hits whose image cannot be read are kept after the reranked ones, marked.
+   * Second stage over the head of the result: OWL-ViT conditioned on the prompt scores each hit's first image; new
+   * score = best box score, highlight = that box. Hits whose image cannot be read are kept after the reranked ones,
+   * marked. With a minScore, reranked hits below it are dropped.
    */
   private async rerank(record: IndexRecord, hits: SearchHit[], opts: RerankPlan, queryImage: DecodedImage | null): Promise<SearchHit[]> {
     const model = await this.models.owl(opts.model);
@@ -175,13 +182,12 @@ export class SearchService {
     if (opts.minScore === 'default' && minScore === null) {
       throw new LoupeError('INVALID_INPUT', `Reranker ${opts.model} states no calibrated minScore (config.json loupe.min_score): give rerank.minScore`);
     }
-    const head = hits.slice(0, opts.depth);
     const loaded = await Promise.all(
-      head.map(async (hit) => {
+      hits.map(async (hit) => {
         const field = record.settings.imageFields.find((f) => Object.hasOwn(hit.media, f));
         if (!field) return { hit, field: null, image: null, error: 'the document has no image' };
         try {
-          return { hit, field, image: await this.media.decoded(hit.media[field]!), error: null };
+          return { hit, field, image: await this.deps.media.decoded(hit.media[field]!), error: null };
         } catch (e) {
           return { hit, field, image: null, error: (e as Error).message };
         }
@@ -205,14 +211,15 @@ export class SearchService {
       .map((l) => ({ ...l.hit, retrievalScore: l.hit.score, rerankStatus: 'IMAGE_UNAVAILABLE' as const, rerankMessage: l.error }));
     // "Is it there?": only hits the detector vouches for survive a minScore; never-reranked ones cannot.
     if (minScore !== null) return [...reranked.filter((h) => h.score >= minScore), ...unavailable];
-    return [...reranked, ...unavailable, ...hits.slice(opts.depth)];
+    return [...reranked, ...unavailable];
   }
 
   /** The query's embedding, and the decoded query image for an image query (the reranker may be guided by it). */
   private async encodeQuery(model: EmbeddingModel, q: string, req: SearchRequest): Promise<{ vector: Float32Array; image: DecodedImage | null }> {
     if (req.image) {
-      const loaded = await loadImageBytes(req.image.kind === 'url' ? { kind: 'url', url: req.image.url } : { kind: 'upload', name: req.image.name, bytes: req.image.bytes, type: req.image.type }, this.policy);
-      const image = await decodeImage(loaded.bytes, { maxPixels: this.maxPixels });
+      const source = req.image.kind === 'url' ? { kind: 'url' as const, url: req.image.url } : { kind: 'upload' as const, name: req.image.name, bytes: req.image.bytes, type: req.image.type };
+      const loaded = await this.deps.loader.load(source);
+      const image = await this.deps.decoder.decode(loaded.bytes, { maxPixels: this.deps.maxPixels });
       const pixels = await preprocessBatch(image, new Float32Array([0, 0, image.width, image.height]), model.preprocessing);
       return { vector: await model.embedImages(pixels, 1), image };
     }

@@ -2,6 +2,7 @@
 // subscriptions over server-sent events (a fetch POST with `accept: text/event-stream`, read as a stream: unlike
 // EventSource it can send the API key header). Every request carries the saved API key, if any.
 import type { TypedDocumentString } from '../client/generated/graphql.js';
+import { graphqlRequestInit } from '../client/multipart.js';
 import { keyHeaders } from './api-key.js';
 
 export class ApiError extends Error {
@@ -33,18 +34,7 @@ function bodyError(errors: NonNullable<GraphQLBody<unknown>['errors']>): ApiErro
 const ENDPOINT = '/graphql';
 
 export async function gql<R, V>(doc: TypedDocumentString<R, V>, variables: V, files: FilePart[] = []): Promise<R> {
-  const operations = JSON.stringify({ query: doc.toString(), variables });
-  let init: RequestInit;
-  if (files.length === 0) {
-    init = { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...keyHeaders() }, body: operations };
-  } else {
-    // GraphQL multipart request: operations + map + one part per file.
-    const form = new FormData();
-    form.set('operations', operations);
-    form.set('map', JSON.stringify(Object.fromEntries(files.map((f, i) => [String(i), [f.path]]))));
-    files.forEach((f, i) => form.set(String(i), f.file, f.file.name ?? `file-${i}`));
-    init = { method: 'POST', headers: { accept: 'application/json', ...keyHeaders() }, body: form };
-  }
+  const init = graphqlRequestInit(doc.toString(), variables, files.map((f, i) => ({ path: f.path, file: f.file, name: f.file.name ?? `file-${i}` })), keyHeaders());
   let res: Response;
   try {
     res = await fetch(ENDPOINT, init);

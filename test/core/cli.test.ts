@@ -11,7 +11,7 @@ import { sceneImage } from '../helpers/images.js';
 
 const run = promisify(execFile);
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+  run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
 
 let t: TestLoupe;
 let server: RunningServer;

@@ -66,3 +66,34 @@ describe.each([
     await expect(t.loupe.search.search('notes', { q: 'red', filters: [{ field: "colour'); DROP TABLE chunks; --", eq: 'x' }] })).rejects.toThrow(/Expected a field name for filters.field/);
   });
 });
+
+describe('filters: eq null', () => {
+  let t: TestLoupe;
+  beforeAll(async () => {
+    t = await createTestLoupe();
+    await t.loupe.indexes.create({ name: 'tagged', regionMethod: 'none' });
+    const res = await t.loupe.documents.add('tagged', [
+      { id: 'no-tag', fields: { label: 'red note', tag: null } },
+      { id: 'tagged', fields: { label: 'red note', tag: 'x' } },
+      { id: 'untagged-field', fields: { label: 'red note' } },
+    ]);
+    expect(res.every((r) => r.ok)).toBe(true);
+  }, 120_000);
+  afterAll(() => t?.close());
+
+  it('matches the documents whose field holds null, through GraphQL as documented', async () => {
+    const data = await t.gql<{ search: { hits: { id: string }[] } }>(
+      `query ($f: [FilterInput!]) { search(index: "tagged", input: { q: "red", filters: $f }) { ... on SearchResponse { hits { id } } ... on LoupeError { code message } } }`,
+      { f: [{ field: 'tag', eq: null }] },
+    );
+    expect(data.search.hits.map((h) => h.id)).toEqual(['no-tag']);
+  });
+
+  it('keeps a null for the other operators meaning "not given" (a GraphQL client sends unset fields as null)', async () => {
+    const res = await t.loupe.search.search('tagged', { q: 'red', filters: [{ field: 'tag', eq: 'x', gt: null, in: null } as never] });
+    expect(res.hits.map((h) => h.id)).toEqual(['tagged']);
+    await expect(t.loupe.search.search('tagged', { q: 'red', filters: [{ field: 'tag', gt: null } as never] })).rejects.toThrow(
+      /Expected one of eq, in, gt, gte, lt, lte for filters\[tag\]/,
+    );
+  });
+});

@@ -1,10 +1,10 @@
-// The crop a detector proposal is embedded from (src/localize/crop.ts) and the model setting that asks for it.
+// The crop a detector proposal is embedded from (src/domain/region-crop.ts) and the model setting that asks for it.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EXACT_CROP, regionCropBox } from '../../src/localize/crop.js';
+import { EXACT_CROP, regionCropBox } from '../../src/domain/region-crop.js';
 import { loadClipModel } from '../../src/models/clip-model.js';
 
 const MODELS = resolve(fileURLToPath(new URL('../../models', import.meta.url)));

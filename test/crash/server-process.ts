@@ -16,7 +16,7 @@ export interface ServerProcess {
 export function spawnServer(env: Record<string, string>): Promise<ServerProcess> & { early: ServerProcess } {
   const lines: string[] = [];
   // Spawned at once (port 0: any free port, read back from its "ready" line); `early` gives access before readiness.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     env: { ...process.env, LOUPE_LOG_LEVEL: 'warn', ...env, LOUPE_PORT: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

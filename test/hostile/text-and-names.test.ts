@@ -171,8 +171,7 @@ describe('unexpected errors (12.6, issue 15 "one error story")', () => {
   });
 
   it('labels a whole-batch unexpected failure INTERNAL on the progress stream too', async () => {
-    const { jobBoard } = await import('../../src/api/schema/progress.js');
-    const board = jobBoard(t.loupe);
+    const board = t.loupe.jobs;
     const events: any[] = [];
     const stream = board.subscribe('job-internal');
     const reading = (async () => {

@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from '../../src/log.js';
 
 export const COLOR_CLIP = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../models/color-clip');
 export const S = 64;
@@ -70,8 +71,16 @@ export function copyOfColorClip(): string {
   return dir;
 }
 
-/** A logger that records warnings. */
-export function recordingLogger(): { warn(msg: string, extra?: Record<string, unknown>): void; warnings: { msg: string; extra?: Record<string, unknown> }[] } {
+/** A logger that records warnings (and drops the other levels). */
+export function recordingLogger(): Logger & { warnings: { msg: string; extra?: Record<string, unknown> }[] } {
   const warnings: { msg: string; extra?: Record<string, unknown> }[] = [];
-  return { warnings, warn: (msg, extra) => warnings.push({ msg, extra }) };
+  const logger: Logger & { warnings: typeof warnings } = {
+    warnings,
+    warn: (msg, extra) => void warnings.push({ msg, extra }),
+    debug: () => {},
+    info: () => {},
+    error: () => {},
+    child: () => logger,
+  };
+  return logger;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attentionToBoxes, type AttentionBoxesOptions } from '../../src/native/attention-boxes.js';
-import { attentionToBoxesReference, otsuBin } from '../../src/native/reference/attention-boxes.js';
+import { attentionToBoxesReference, otsuBin } from './reference/attention-boxes.js';
 import { rng } from './helpers.js';
 
 function iou(a: ArrayLike<number>, b: number[]): number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeOwl, decodeYolox, yoloxAnchorCount } from '../../src/native/decode.js';
 import { nms } from '../../src/native/nms.js';
-import { decodeOwlReference, decodeYoloxReference } from '../../src/native/reference/decode.js';
+import { decodeOwlReference, decodeYoloxReference } from './reference/decode.js';
 import { maxAbsDiff, rng } from './helpers.js';
 
 describe('decodeYolox', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { letterbox } from '../../src/native/preprocess.js';
-import { letterboxReference } from '../../src/native/reference/preprocess.js';
+import { letterboxReference } from './reference/preprocess.js';
 import { imageFrom, maxAbsDiff, randomImage, rng } from './helpers.js';
 
 describe('letterbox', () => {

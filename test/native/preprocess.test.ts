@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { preprocessBatch, type PreprocessOptions } from '../../src/native/preprocess.js';
-import { preprocessBatchDirect, preprocessBatchReference } from '../../src/native/reference/preprocess.js';
+import { preprocessBatchDirect, preprocessBatchReference } from './reference/preprocess.js';
 import { imageFrom, maxAbsDiff, randomImage, rng } from './helpers.js';
 
 const CLIP = { mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] } as const;

@@ -19,7 +19,7 @@ let server: RunningServer;
 let admin: string;
 let cliEnv: Record<string, string>;
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, ...cliEnv, ...env }, timeout: 60_000 });
+  run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...cliEnv, ...env }, timeout: 60_000 });
 
 async function gql(query: string, key?: string, extra: Record<string, string> = {}) {
   const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}), ...extra }, body: JSON.stringify({ query }) });

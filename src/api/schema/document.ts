@@ -1,11 +1,10 @@
 // Document type, the `document` query and the addDocuments / deleteDocuments mutations.
-import type { ChunkInfo, StoredDocument } from '../../repositories/document-repository.js';
+import type { ChunkInfo, StoredDocument } from '../../domain/documents.js';
 import type { DocumentResult, UploadedFile } from '../../services/document-service.js';
 import type { MediaInfo } from '../../domain/search.js';
 import { builder } from '../builder.js';
 import { BoxRef } from './box.js';
 import { ErrorCodeEnum } from './errors.js';
-import { jobBoard } from './progress.js';
 
 export const MediaRef = builder.objectRef<MediaInfo & { field: string }>('Media').implement({
   description: 'An image field of a document: where it came from and its upright size in pixels',
@@ -115,7 +114,7 @@ builder.mutationFields((t) => ({
     errors: { union: { name: 'AddDocumentsResult' } },
     resolve: async (_r, { index, documents, jobId }, ctx) => {
       const started = performance.now();
-      const job = jobId === null || jobId === undefined ? null : jobBoard(ctx.loupe).start(jobId, index, ctx.requestId);
+      const job = jobId === null || jobId === undefined ? null : ctx.loupe.jobs.start(jobId, index, ctx.requestId);
       try {
         job?.progress({ processed: 0, failed: 0, total: documents.length });
         const inputs = await Promise.all(

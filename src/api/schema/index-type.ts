@@ -3,7 +3,7 @@ import { LoupeError } from '../../domain/errors.js';
 import type { IndexRecord } from '../../domain/index-settings.js';
 import type { IndexCounts } from '../../services/index-service.js';
 import type { RegionMethod } from '../../domain/types.js';
-import { formatAnyRegionMethod } from '../../localize/region-method.js';
+import { formatAnyRegionMethod } from '../../services/index-service.js';
 import { builder } from '../builder.js';
 
 const RegionMethodRef = builder.objectRef<RegionMethod>('RegionMethod').implement({

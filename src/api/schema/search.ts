@@ -1,17 +1,17 @@
 // The search query: text or image, TENSOR / LEXICAL / HYBRID, filters, pagination; hits with highlight boxes.
 import { LoupeError } from '../../domain/errors.js';
-import type { SearchHit, SearchResponse } from '../../domain/search.js';
+import { SEARCH_DEFAULTS, SEARCH_LIMITS, SEARCH_METHODS, type SearchHit, type SearchResponse } from '../../domain/search.js';
 import { builder } from '../builder.js';
 import { HighlightRef } from './box.js';
 import { DocumentRef, MediaRef, mediaList } from './document.js';
 
-const SearchMethodEnum = builder.enumType('SearchMethod', { values: ['TENSOR', 'LEXICAL', 'HYBRID'] as const });
+const SearchMethodEnum = builder.enumType('SearchMethod', { values: SEARCH_METHODS });
 
 const FilterInput = builder.inputType('FilterInput', {
   description: 'A condition on a document field; several filters are ANDed. A field no document has matches nothing',
   fields: (t) => ({
     field: t.string({ required: true }),
-    eq: t.field({ type: 'JSON', description: 'equal to this string, number, boolean or null' }),
+    eq: t.field({ type: 'JSON', description: 'equal to this string, number, boolean or null (null: the field holds null; a document without the field does not match)' }),
     in: t.field({ type: ['JSON'], description: 'equal to one of these' }),
     gt: t.float(),
     gte: t.float(),
@@ -32,7 +32,9 @@ const RerankInput = builder.inputType('RerankInput', {
   description: 'Second stage: an OWL-ViT-contract detector conditioned on the query text rescores the first hits and boxes the match',
   fields: (t) => ({
     model: t.string({ description: 'Reranker model folder (default: the server default, e.g. color-owl)' }),
-    depth: t.int({ description: 'How many first-stage hits to rerank (default: limit; at most 100)' }),
+    depth: t.int({
+      description: `How many first-stage hits to rerank, counted from the top of the result (default: limit; at most ${SEARCH_LIMITS.maxRerankDepth}). Pages are slices of one ordering: the reranked hits, then the first-stage hits past depth`,
+    }),
     prompt: t.string({ description: 'Text conditioning the detector (default: q). An image query without a prompt is image-guided where the reranker supports it (the default emoji-owl does)' }),
     minScore: t.float({ description: 'Drop hits whose detection probability is below this (0..1); hits past depth are dropped too. Unset: keep every hit' }),
     useDefaultMinScore: t.boolean({ description: "Use the reranker's calibrated minScore (config.json loupe.min_score; emoji-owl: chosen on validation scenes)" }),
@@ -47,9 +49,9 @@ const SearchInput = builder.inputType('SearchInput', {
   fields: (t) => ({
     q: t.string({ description: 'Text query' }),
     image: t.field({ type: ImageQueryInput }),
-    method: t.field({ type: SearchMethodEnum, defaultValue: 'TENSOR' }),
-    limit: t.int({ defaultValue: 10 }),
-    offset: t.int({ defaultValue: 0 }),
+    method: t.field({ type: SearchMethodEnum, defaultValue: SEARCH_DEFAULTS.method }),
+    limit: t.int({ defaultValue: SEARCH_DEFAULTS.limit }),
+    offset: t.int({ defaultValue: SEARCH_DEFAULTS.offset }),
     after: t.string({ description: 'Cursor from a previous response (nextCursor); overrides offset' }),
     filters: t.field({ type: [FilterInput] }),
     searchableAttributes: t.stringList({ description: 'Only match these fields' }),
@@ -106,9 +108,9 @@ builder.queryFields((t) => ({
       return ctx.loupe.search.search(index, {
         q: input.q ?? undefined,
         image,
-        method: input.method ?? 'TENSOR',
-        limit: input.limit ?? 10,
-        offset: input.offset ?? 0,
+        method: input.method ?? undefined,
+        limit: input.limit ?? undefined,
+        offset: input.offset ?? undefined,
         after: input.after ?? undefined,
         filters: input.filters?.map((f) => ({
           field: f.field,

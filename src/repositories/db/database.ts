@@ -12,6 +12,8 @@ export interface Database {
   prisma: Db;
   databaseUrl: string;
   embedded: boolean;
+  /** Resolves when the database answers a trivial query (the readiness check); rejects otherwise. */
+  ping(): Promise<void>;
   /** Disconnects and stops the embedded server; `leaveRunning` keeps a server another process started (a running
    * `loupe serve` whose database a CLI command such as `loupe keys` joined). */
   close(options?: { leaveRunning?: boolean }): Promise<void>;
@@ -31,6 +33,9 @@ export async function openDatabase(config: LoupeConfig): Promise<Database> {
     prisma,
     databaseUrl: url,
     embedded: embedded !== null,
+    async ping() {
+      await prisma.$queryRaw`SELECT 1`;
+    },
     async close(options = {}) {
       await prisma.$disconnect();
       if (options.leaveRunning && embedded?.adopted) return;

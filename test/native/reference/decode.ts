@@ -1,5 +1,5 @@
 // Plain TypeScript references of the YOLOX and OWL-ViT decoders (property tests).
-import type { Detections } from '../decode.js';
+import type { Detections } from '../../../src/native/decode.js';
 
 const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
 

@@ -3,11 +3,12 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { loadConfig } from './config.js';
-import { createLogger } from './log.js';
-import { LoupeClient, type UploadPart } from './client/client.js';
-import * as ops from './client/operations.js';
-import { registerKeyCommands } from './cli-keys.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { LoupeClient, type UploadPart } from '../client/client.js';
+import * as ops from '../client/operations.js';
+import { SEARCH_DEFAULTS } from '../domain/search.js';
+import { registerKeyCommands } from './keys-command.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff']);
 
@@ -53,8 +54,8 @@ program
   .option('--data-dir <dir>', 'state folder (LOUPE_DATA_DIR)')
   .option('--demo', 'index the demo collection into the "demo" index if it is missing')
   .action(async (opts: { host?: string; port?: number; dataDir?: string; demo?: boolean }) => {
-    const { createLoupe } = await import('./services/loupe.js');
-    const { startServer } = await import('./api/server.js');
+    const { createLoupe } = await import('../services/loupe.js');
+    const { startServer } = await import('../api/server.js');
     const log = createLogger({ service: 'loupe' });
     const config = loadConfig({
       ...(opts.host ? { host: opts.host } : {}),
@@ -81,7 +82,7 @@ program
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
     if (opts.demo) {
-      const { ensureDemoCollection } = await import('./demo/demo-collection.js');
+      const { ensureDemoCollection } = await import('../demo/demo-collection.js');
       await ensureDemoCollection(loupe, log).catch((e: Error) => log.error('demo collection failed', { error: e.message }));
     }
   });
@@ -141,7 +142,7 @@ program
   .description('search an index by text')
   .argument('<query>', 'text query')
   .requiredOption('--index <name>', 'index name')
-  .option('--limit <n>', 'number of hits', (v) => Number(v), 10)
+  .option('--limit <n>', 'number of hits', (v) => Number(v), SEARCH_DEFAULTS.limit)
   .addOption(new Option('--method <method>', 'search method').choices(['tensor', 'lexical', 'hybrid']).default('tensor'))
   .option('--fields <names>', 'search only these fields (comma-separated searchableAttributes), e.g. image')
   .option('--rerank', 'rerank the hits with the OWL-ViT-contract detector conditioned on the query (box on the match)')
@@ -190,5 +191,5 @@ program
 
 registerKeyCommands(program);
 
-(await import('./cli/models-command.js')).registerModelsCommand(program);
+(await import('./models-command.js')).registerModelsCommand(program);
 program.parseAsync(process.argv).catch((e: Error) => fail(e.message));

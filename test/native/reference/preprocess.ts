@@ -1,7 +1,7 @@
 // Plain TypeScript reference of the native preprocessing (property tests and the benchmark's baseline). Same maths as
 // native/core/preprocess.cc — PIL-style antialiased separable resampling of a (fractional) box — in float64, no tricks.
-import type { DecodedImage } from '../../domain/types.js';
-import type { PreprocessOptions } from '../preprocess.js';
+import type { DecodedImage } from '../../../src/domain/types.js';
+import type { PreprocessOptions } from '../../../src/native/preprocess.js';
 
 type Filter = (x: number) => number;
 const bilinear: Filter = (x) => Math.max(0, 1 - Math.abs(x));

@@ -2,22 +2,14 @@
 // LOUPE_DATA_DIR as `loupe serve`; a running server sees changes within a few seconds). A key is printed once, at
 // creation; only its SHA-256 is stored.
 import type { Command } from 'commander';
-import { loadConfig } from './config.js';
-import { createLogger } from './log.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
 
-async function withAccess<T>(dataDir: string | undefined, fn: (access: import('./services/access-service.js').AccessService) => Promise<T>): Promise<T> {
+async function withAccess<T>(dataDir: string | undefined, fn: (access: import('../services/access-service.js').AccessService) => Promise<T>): Promise<T> {
   const { resolve } = await import('node:path');
-  const { openDatabase } = await import('./repositories/db/database.js');
-  const { ApiKeyRepository } = await import('./repositories/api-key-repository.js');
-  const { AccessService } = await import('./services/access-service.js');
+  const loupe = await import('../services/loupe.js');
   const config = loadConfig(dataDir ? { dataDir: resolve(dataDir) } : {});
-  const database = await openDatabase(config);
-  try {
-    const access = new AccessService(new ApiKeyRepository(database.prisma), { mode: config.auth, host: config.host, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, authFailuresPerMinute: config.authFailuresPerMinute, authFailureBurst: config.authFailureBurst }, createLogger({ service: 'loupe' }, 'warn'));
-    return await fn(access);
-  } finally {
-    await database.close({ leaveRunning: true });
-  }
+  return loupe.withAccess(config, createLogger({ service: 'loupe' }, 'warn'), fn);
 }
 
 export function registerKeyCommands(program: Command): void {

@@ -1,6 +1,6 @@
 // Plain TypeScript reference of attentionToBoxes (property tests). The same float64 operations in the same order as
 // native/core/attention_boxes.cc, so masks and boxes agree exactly.
-import type { AttentionBoxes, AttentionBoxesOptions } from '../attention-boxes.js';
+import type { AttentionBoxes, AttentionBoxesOptions } from '../../../src/native/attention-boxes.js';
 
 export function workSize(imageWidth: number, imageHeight: number, resolution: number): [number, number] {
   const r = Math.min(1, resolution / Math.max(imageWidth, imageHeight));

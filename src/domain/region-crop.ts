@@ -2,7 +2,7 @@
 // fill part of the frame (ours: config.json loupe.region_crop) sees them better with some context around them and
 // squared, so that the shortest-side resize + centre crop does not cut the object. The chunk's box (the highlight)
 // stays the proposal itself; only the pixels that are embedded change. Public models default to the exact box.
-import type { Box } from '../domain/types.js';
+import type { Box } from './types.js';
 
 export interface RegionCrop {
   /** Fraction of the box's side added on each side (0 = the exact box). */
