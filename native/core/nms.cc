@@ -10,15 +10,6 @@ namespace {
 
 inline float Area(const float* b) { return std::max(0.f, b[2] - b[0]) * std::max(0.f, b[3] - b[1]); }
 
-inline bool Suppresses(const float* kept, float kept_area, const float* b, float b_area, float iou_threshold) {
-  const float iw = std::min(kept[2], b[2]) - std::max(kept[0], b[0]);
-  const float ih = std::min(kept[3], b[3]) - std::max(kept[1], b[1]);
-  if (iw <= 0.f || ih <= 0.f) return false;
-  const float inter = iw * ih;
-  const float uni = kept_area + b_area - inter;
-  return uni > 0.f && inter / uni > iou_threshold;
-}
-
 // Kept boxes as structure-of-arrays so that testing one candidate against a run of them vectorizes.
 struct KeptBoxes {
   std::vector<float> x1, y1, x2, y2, area;
@@ -31,7 +22,7 @@ struct KeptBoxes {
   }
 };
 
-// Whether any of kept boxes [from, to) suppresses b: the same float operations as Suppresses(), without branches.
+// Whether any of kept boxes [from, to) suppresses b (IoU > iou_threshold), without branches so that it vectorizes.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("avx2", "default")))
 #endif
@@ -115,35 +106,6 @@ std::vector<int32_t> Nms(const float* boxes, const float* scores, size_t n, floa
     if (suppressed) continue;
     keep.push_back(i);
     kept.Add(b, area);
-  }
-  return keep;
-}
-
-std::vector<int32_t> NmsPerClass(const float* boxes, const float* scores, const int32_t* classes, size_t n,
-                                 float iou_threshold, size_t max_out, float score_threshold) {
-  const std::vector<int32_t> order = NmsOrder(scores, n, score_threshold);
-  // Class ids are arbitrary int32: map them to dense slots in order of first appearance.
-  std::vector<int32_t> ids(classes, classes + n);
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  std::vector<std::vector<int32_t>> kept_by_class(ids.size());
-  std::vector<int32_t> keep;
-  for (int32_t i : order) {
-    if (keep.size() >= max_out) break;
-    const size_t slot = std::lower_bound(ids.begin(), ids.end(), classes[i]) - ids.begin();
-    const float* b = boxes + 4 * static_cast<size_t>(i);
-    const float area = Area(b);
-    bool suppressed = false;
-    for (int32_t k : kept_by_class[slot]) {
-      const float* kb = boxes + 4 * static_cast<size_t>(k);
-      if (Suppresses(kb, Area(kb), b, area, iou_threshold)) {
-        suppressed = true;
-        break;
-      }
-    }
-    if (suppressed) continue;
-    keep.push_back(i);
-    kept_by_class[slot].push_back(i);
   }
   return keep;
 }

@@ -16,10 +16,6 @@ float BoxIou(const float* a, const float* b);
 std::vector<int32_t> Nms(const float* boxes, const float* scores, size_t n, float iou_threshold, size_t max_out,
                          float score_threshold);
 
-/** As Nms, but a box only suppresses boxes of its own class. */
-std::vector<int32_t> NmsPerClass(const float* boxes, const float* scores, const int32_t* classes, size_t n,
-                                 float iou_threshold, size_t max_out, float score_threshold);
-
 /** Candidate order shared by the CPU and CUDA paths: indices with score >= score_threshold by descending score. */
 std::vector<int32_t> NmsOrder(const float* scores, size_t n, float score_threshold);
 

@@ -10,7 +10,8 @@
 namespace loupe_napi {
 
 // Runs `work` on the libuv pool; `done` builds the JS result on the main thread. A std::exception thrown by
-// `work` rejects the promise with its message (FAISS exceptions included), never a crash.
+// `work` rejects the promise with its message (FAISS exceptions included), never a crash; anything else thrown
+// (not derived from std::exception) still rejects, with a message saying so.
 class PromiseWorker : public Napi::AsyncWorker {
  public:
   using Work = std::function<void()>;
@@ -29,6 +30,8 @@ class PromiseWorker : public Napi::AsyncWorker {
       work_();
     } catch (const std::exception& e) {
       SetError(e.what());
+    } catch (...) {
+      SetError("native work failed with an exception that is not a std::exception");
     }
   }
   void OnOK() override {
@@ -37,6 +40,10 @@ class PromiseWorker : public Napi::AsyncWorker {
       deferred_.Resolve(done_(env));
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());
+    } catch (const std::exception& e) {
+      deferred_.Reject(Napi::Error::New(env, e.what()).Value());
+    } catch (...) {
+      deferred_.Reject(Napi::Error::New(env, "native result conversion failed with an unknown exception").Value());
     }
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }

@@ -12,7 +12,6 @@ namespace loupe_napi {
 namespace {
 
 // nms(boxes, scores, iouThreshold, maxOutputs, scoreThreshold, device) -> Promise<Int32Array>
-// nmsPerClass(boxes, scores, classes, iouThreshold, maxOutputs, scoreThreshold) -> Promise<Int32Array>
 Napi::Value Nms(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Require(info.Length() >= 6 && IsF32(info[0]) && IsF32(info[1]) && info[2].IsNumber() && info[3].IsNumber() &&
@@ -35,35 +34,10 @@ Napi::Value Nms(const Napi::CallbackInfo& info) {
       [keep](Napi::Env e) { return ToInt32Array(e, *keep); });
 }
 
-Napi::Value NmsPerClass(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Require(info.Length() >= 6 && IsF32(info[0]) && IsF32(info[1]) && IsTyped(info[2], napi_int32_array) && info[3].IsNumber() &&
-              info[4].IsNumber() && info[5].IsNumber(),
-          env, "nmsPerClass(boxes, scores, classes, iouThreshold, maxOutputs, scoreThreshold)");
-  auto boxes = CopyF32(info[0]);
-  auto scores = CopyF32(info[1]);
-  auto cls_arr = info[2].As<Napi::Int32Array>();
-  auto classes = std::make_shared<std::vector<int32_t>>(cls_arr.Data(), cls_arr.Data() + cls_arr.ElementLength());
-  Require(boxes->size() == scores->size() * 4 && classes->size() == scores->size(), env,
-          "nmsPerClass: boxes, scores and classes lengths differ");
-  const float iou = info[3].As<Napi::Number>().FloatValue();
-  const size_t max_out = Count(info[4]);
-  const float score_thr = info[5].As<Napi::Number>().FloatValue();
-  auto keep = std::make_shared<std::vector<int32_t>>();
-  return PromiseWorker::Run(
-      env,
-      [boxes, scores, classes, iou, max_out, score_thr, keep] {
-        *keep = loupe::NmsPerClass(boxes->data(), scores->data(), classes->data(), scores->size(), iou, max_out,
-                                   score_thr);
-      },
-      [keep](Napi::Env e) { return ToInt32Array(e, *keep); });
-}
-
 }  // namespace
 
 void RegisterNms(Napi::Env env, Napi::Object exports) {
   exports.Set("nms", Napi::Function::New(env, Nms, "nms"));
-  exports.Set("nmsPerClass", Napi::Function::New(env, NmsPerClass, "nmsPerClass"));
 }
 
 }  // namespace loupe_napi

@@ -12,8 +12,6 @@ namespace {
 
 class VectorIndexWrap : public Napi::ObjectWrap<VectorIndexWrap> {
  public:
-  static Napi::FunctionReference* ctor;
-
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "VectorIndex",
                        {InstanceMethod("add", &VectorIndexWrap::Add), InstanceMethod("remove", &VectorIndexWrap::Remove),
@@ -152,19 +150,19 @@ class VectorIndexWrap : public Napi::ObjectWrap<VectorIndexWrap> {
         env, [path, loaded] { *loaded = std::shared_ptr<loupe::VectorIndex>(loupe::VectorIndex::load(path)); },
         [loaded](Napi::Env e) -> Napi::Value {
           auto ext = Napi::External<std::shared_ptr<loupe::VectorIndex>>::New(e, loaded.get());
-          return ctor->New({ext});
+          // The constructor lives in this addon instance's data (one per environment: worker threads each load their
+          // own), never in a process-wide static.
+          return e.GetInstanceData<Napi::FunctionReference>()->New({ext});
         });
   }
 };
-
-Napi::FunctionReference* VectorIndexWrap::ctor = nullptr;
 
 }  // namespace
 
 void RegisterVectorIndex(Napi::Env env, Napi::Object exports) {
   Napi::Function cls = VectorIndexWrap::Define(env);
-  VectorIndexWrap::ctor = new Napi::FunctionReference(Napi::Persistent(cls));
-  env.SetInstanceData<Napi::FunctionReference>(VectorIndexWrap::ctor);
+  // Owned by the environment: deleted when it is torn down.
+  env.SetInstanceData<Napi::FunctionReference>(new Napi::FunctionReference(Napi::Persistent(cls)));
   exports.Set("VectorIndex", cls);
   exports.Set("faissCompileOptions", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
                 return Napi::String::New(info.Env(), loupe::faissCompileOptions());

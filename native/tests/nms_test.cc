@@ -15,8 +15,6 @@ int main() {
   CHECK((loupe::Nms(boxes, scores, 4, 0.5f, 2, 0.f) == std::vector<int32_t>{3, 0}));
   CHECK((loupe::Nms(boxes, scores, 4, 0.5f, 100, 0.85f) == std::vector<int32_t>{3, 0}));
   CHECK(loupe::Nms(boxes, scores, 0, 0.5f, 100, 0.f).empty());
-  const int32_t classes[4] = {1, 2, 1, 1};
-  CHECK((loupe::NmsPerClass(boxes, scores, classes, 4, 0.5f, 100, 0.f) == std::vector<int32_t>{3, 0, 1, 2}));
   // Inverted and NaN boxes have zero area: they never suppress and are never suppressed; NaN scores are dropped.
   const float odd[12] = {10, 10, 0, 0, std::nanf(""), 0, 1, 1, 0, 0, 10, 10};
   const float odd_scores[3] = {0.9f, 0.8f, std::nanf("")};

@@ -61,14 +61,6 @@ export interface RawAddon {
     scoreThreshold: number,
     device: RawDevice,
   ): Promise<Int32Array>;
-  nmsPerClass(
-    boxes: Float32Array,
-    scores: Float32Array,
-    classes: Int32Array,
-    iouThreshold: number,
-    maxOutputs: number,
-    scoreThreshold: number,
-  ): Promise<Int32Array>;
   decodeYolox(
     output: Float32Array,
     classes: number,

@@ -57,20 +57,3 @@ export function nms(boxes: Float32Array, scores: Float32Array, opts: NmsOptions)
     return Promise.reject(e);
   }
 }
-
-/** As `nms`, but a box only suppresses boxes of its own class (`classes`: N class ids, any int32). CPU only. */
-export function nmsPerClass(
-  boxes: Float32Array,
-  scores: Float32Array,
-  classes: Int32Array,
-  opts: Omit<NmsOptions, 'device'>,
-): Promise<Int32Array> {
-  try {
-    const c = checkCommon(boxes, scores, opts);
-    if (!(classes instanceof Int32Array)) throw invalidArgument('an Int32Array', 'classes', classes);
-    if (classes.length !== scores.length) throw invalidArgument(`scores.length = ${scores.length}`, 'classes.length', classes.length);
-    return callNative('nmsPerClass', () => addon.nmsPerClass(boxes, scores, classes, c.iou, c.maxOutputs, c.scoreThreshold));
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}

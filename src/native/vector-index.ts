@@ -1,6 +1,9 @@
-// Checked wrapper over the native FAISS index (ID-mapped, inner product; exact flat or HNSW).
+// Checked wrapper over the native FAISS index (ID-mapped, inner product; exact flat or HNSW). Like the other
+// wrappers, every asynchronous method rejects (never throws) on a bad argument, and a native failure carries the
+// caller's stack (callNative).
 import { invalidArgument } from '../domain/errors.js';
 import { addon, type RawVectorIndex } from './addon.js';
+import { callNative } from './call.js';
 
 export type VectorIndexKind = 'flat' | 'hnsw';
 
@@ -29,7 +32,7 @@ export class VectorIndex {
   /** Loads a snapshot written by save(); rejects when the file is missing, corrupt or not a Loupe index. */
   static async load(path: string): Promise<VectorIndex> {
     if (typeof path !== 'string' || path === '') throw invalidArgument('a file path', 'path', path);
-    return new VectorIndex(await addon.VectorIndex.load(path));
+    return new VectorIndex(await callNative('vectorIndex.load', () => addon.VectorIndex.load(path)));
   }
 
   get size(): number {
@@ -43,39 +46,39 @@ export class VectorIndex {
   }
 
   /** Adds vectors (n × dim) with non-negative ids; ids already present are skipped. Resolves to the number added. */
-  add(vectors: Float32Array, ids: BigInt64Array): Promise<number> {
+  async add(vectors: Float32Array, ids: BigInt64Array): Promise<number> {
     if (!(vectors instanceof Float32Array)) throw invalidArgument('a Float32Array', 'vectors', vectors);
     if (!(ids instanceof BigInt64Array)) throw invalidArgument('a BigInt64Array', 'ids', ids);
     if (vectors.length !== ids.length * this.dim)
       throw invalidArgument(`${ids.length * this.dim} floats (ids × ${this.dim})`, 'vectors.length', vectors.length);
     for (const id of ids) if (id < 0n) throw invalidArgument('non-negative ids', 'ids', id);
     for (const v of vectors) if (!Number.isFinite(v)) throw invalidArgument('finite numbers', 'vectors', v);
-    return this.raw.add(vectors, ids);
+    return callNative('vectorIndex.add', () => this.raw.add(vectors, ids));
   }
 
-  remove(ids: BigInt64Array): Promise<number> {
+  async remove(ids: BigInt64Array): Promise<number> {
     if (!(ids instanceof BigInt64Array)) throw invalidArgument('a BigInt64Array', 'ids', ids);
-    return this.raw.remove(ids);
+    return callNative('vectorIndex.remove', () => this.raw.remove(ids));
   }
 
   /** Top-k by inner product for each query (nq × dim). */
-  search(queries: Float32Array, k: number, efSearch = 64): Promise<VectorHits> {
+  async search(queries: Float32Array, k: number, efSearch = 64): Promise<VectorHits> {
     this.checkQueries(queries);
     checkK(k);
-    return this.raw.search(queries, k, efSearch);
+    return callNative('vectorIndex.search', () => this.raw.search(queries, k, efSearch));
   }
 
   /** Exact top-k restricted to `ids` (used when a filter leaves few candidates). */
-  searchSubset(queries: Float32Array, ids: BigInt64Array, k: number): Promise<VectorHits> {
+  async searchSubset(queries: Float32Array, ids: BigInt64Array, k: number): Promise<VectorHits> {
     this.checkQueries(queries);
     if (!(ids instanceof BigInt64Array)) throw invalidArgument('a BigInt64Array', 'ids', ids);
     checkK(k);
-    return this.raw.searchSubset(queries, ids, k);
+    return callNative('vectorIndex.searchSubset', () => this.raw.searchSubset(queries, ids, k));
   }
 
-  save(path: string): Promise<void> {
+  async save(path: string): Promise<void> {
     if (typeof path !== 'string' || path === '') throw invalidArgument('a file path', 'path', path);
-    return this.raw.save(path);
+    return callNative('vectorIndex.save', () => this.raw.save(path));
   }
 
   contains(id: bigint): boolean {

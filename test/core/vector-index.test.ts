@@ -92,12 +92,21 @@ describe('errors', () => {
     await expect(index.save('/nonexistent-dir/x.faiss')).rejects.toThrow(/could not open/);
   });
 
-  it('checks arguments with one message template', async () => {
+  it("names the native call and keeps the caller's stack in a native failure", async () => {
+    const failure = await VectorIndex.create(4)
+      .save('/nonexistent-dir/x.faiss')
+      .catch((e: Error) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(/^native vectorIndex\.save failed: .*could not open/);
+    expect((failure as Error).stack).toContain('vector-index.test.ts');
+  });
+
+  it('checks arguments with one message template (rejecting, like every asynchronous native wrapper)', async () => {
     const index = VectorIndex.create(4);
-    expect(() => index.add(new Float32Array(3), new BigInt64Array([1n]))).toThrow('Expected 4 floats (ids × 4) for vectors.length but received 3 of type number');
-    expect(() => index.add(new Float32Array([1, 0, 0, Number.NaN]), new BigInt64Array([1n]))).toThrow(/Expected finite numbers for vectors/);
-    expect(() => index.add(new Float32Array(4), new BigInt64Array([-5n]))).toThrow(/Expected non-negative ids for ids but received -5n/);
-    expect(() => index.search(new Float32Array(4), 0)).toThrow(/Expected an integer between 1 and 1000000 for k but received 0/);
+    await expect(index.add(new Float32Array(3), new BigInt64Array([1n]))).rejects.toThrow('Expected 4 floats (ids × 4) for vectors.length but received 3 of type number');
+    await expect(index.add(new Float32Array([1, 0, 0, Number.NaN]), new BigInt64Array([1n]))).rejects.toThrow(/Expected finite numbers for vectors/);
+    await expect(index.add(new Float32Array(4), new BigInt64Array([-5n]))).rejects.toThrow(/Expected non-negative ids for ids but received -5n/);
+    await expect(index.search(new Float32Array(4), 0)).rejects.toThrow(/Expected an integer between 1 and 1000000 for k but received 0/);
     expect(() => VectorIndex.create(0)).toThrow(/for dim but received 0/);
     expect(() => VectorIndex.create(4, 'ivf' as never)).toThrow(/Expected 'flat' or 'hnsw' for kind/);
     const empty = await index.search(new Float32Array(4), 3);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nms, nmsPerClass } from '../../src/native/nms.js';
-import { nmsPerClassReference, nmsReference } from '../../src/native/reference/nms.js';
+import { nms } from '../../src/native/nms.js';
+import { nmsReference } from './reference/nms.js';
 import { rng } from './helpers.js';
 
 const f32 = (a: number[]) => new Float32Array(a);
@@ -8,24 +8,23 @@ const f32 = (a: number[]) => new Float32Array(a);
 function randomCandidates(rand: () => number, n: number, side = 100) {
   const boxes = new Float32Array(n * 4);
   const scores = new Float32Array(n);
-  const classes = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const x = rand() * side;
     const y = rand() * side;
     boxes.set([x, y, x + 1 + rand() * side * 0.3, y + 1 + rand() * side * 0.3], 4 * i);
     // Quantized scores so that ties happen and their order is checked too.
     scores[i] = Math.round(rand() * 50) / 50;
-    classes[i] = Math.floor(rand() * 3) - 1;
+    rand(); // was a class id (per-class NMS is gone): kept so the random cases stay the same
   }
-  return { boxes, scores, classes };
+  return { boxes, scores };
 }
 
 describe('nms vs the TypeScript reference (random inputs)', () => {
-  it('class-agnostic and per-class agree exactly', async () => {
+  it('agree exactly', async () => {
     const rand = rng(7);
     for (let trial = 0; trial < 60; trial++) {
       const n = Math.floor(rand() * 300);
-      const { boxes, scores, classes } = randomCandidates(rand, n);
+      const { boxes, scores } = randomCandidates(rand, n);
       const iou = rand();
       const maxOutputs = rand() < 0.3 ? Math.floor(rand() * 20) : undefined;
       const scoreThreshold = rand() < 0.3 ? rand() : undefined;
@@ -35,9 +34,6 @@ describe('nms vs the TypeScript reference (random inputs)', () => {
         Array.from(nmsReference(boxes, scores, iou, maxOutputs, scoreThreshold)),
       );
       expect(Array.from(await nms(boxes, scores, opts)), replay).toEqual(Array.from(nmsReference(boxes, scores, iou, maxOutputs, scoreThreshold)));
-      expect(Array.from(await nmsPerClass(boxes, scores, classes, opts)), replay).toEqual(
-        Array.from(nmsPerClassReference(boxes, scores, classes, iou, maxOutputs, scoreThreshold)),
-      );
     }
   });
 });
@@ -58,12 +54,6 @@ describe('nms on crafted overlaps', () => {
     expect(Array.from(await nms(boxes, scores, { iouThreshold: 0.5, maxOutputs: 2 }))).toEqual([3, 0]);
     expect(Array.from(await nms(boxes, scores, { iouThreshold: 0.5, maxOutputs: 0 }))).toEqual([]);
     expect(Array.from(await nms(boxes, scores, { iouThreshold: 0.5, scoreThreshold: 0.75 }))).toEqual([3, 0]);
-  });
-
-  it('per class: boxes of different classes never suppress each other', async () => {
-    const classes = Int32Array.from([1, 2, 1, 1]);
-    expect(Array.from(await nmsPerClass(boxes, scores, classes, { iouThreshold: 0.5 }))).toEqual([3, 0, 1, 2]);
-    expect(Array.from(await nmsPerClass(boxes, scores, Int32Array.from([1, 1, 1, 7]), { iouThreshold: 0.4 }))).toEqual([3, 0, 2]);
   });
 
   it('an inverted box has zero area: kept, and suppresses nothing (documented)', async () => {
@@ -92,8 +82,6 @@ describe('nms bad input (INVALID_INPUT, never a crash)', () => {
     ['negative maxOutputs', () => nms(b, s, { iouThreshold: 0.5, maxOutputs: -1 }), /for opts.maxOutputs/],
     ['absurd count', () => nms(new Float32Array(4_000_004), new Float32Array(1_000_001), { iouThreshold: 0.5 }), /at most 1000000 for scores.length/],
     ['scores not typed', () => nms(b, [0.5] as never, { iouThreshold: 0.5 }), /Expected a Float32Array for scores/],
-    ['classes length', () => nmsPerClass(b, s, new Int32Array(2), { iouThreshold: 0.5 }), /Expected scores.length = 1 for classes.length but received 2/],
-    ['classes type', () => nmsPerClass(b, s, [1] as never, { iouThreshold: 0.5 }), /Expected an Int32Array for classes/],
   ];
   for (const [name, call, message] of cases) {
     it(name, async () => {
@@ -104,6 +92,5 @@ describe('nms bad input (INVALID_INPUT, never a crash)', () => {
   it('the raw addon refuses mismatched lengths with an error', async () => {
     const { addon } = await import('../../src/native/addon.js');
     expect(() => addon.nms(f32([0, 0, 1]), s, 0.5, 10, 0, 1)).toThrow(/native: nms/);
-    expect(() => addon.nmsPerClass(b, s, new Int32Array(3), 0.5, 10, 0)).toThrow(/native: nmsPerClass/);
   });
 });

@@ -36,19 +36,3 @@ export function nmsReference(
   }
   return Int32Array.from(keep);
 }
-
-export function nmsPerClassReference(
-  boxes: Float32Array,
-  scores: Float32Array,
-  classes: Int32Array,
-  iouThreshold: number,
-  maxOutputs = Infinity,
-  scoreThreshold = -Infinity,
-): Int32Array {
-  const keep: number[] = [];
-  for (const i of order(scores, scoreThreshold)) {
-    if (keep.length >= maxOutputs) break;
-    if (!keep.some((k) => classes[k] === classes[i] && suppresses(boxes, k, i, iouThreshold))) keep.push(i);
-  }
-  return Int32Array.from(keep);
-}
