@@ -45,11 +45,6 @@ function loadAtlas() {
 }
 
 /** The distinct object names of the atlas (the demo's vocabulary). */
-export async function emojiNames(): Promise<string[]> {
-  const { meta } = await loadAtlas();
-  return [...new Set(meta.tiles.map((t) => t.name))];
-}
-
 const tiles = new Map<number, Promise<{ png: Buffer; opaque: Box; side: number }>>();
 
 /** One tile as a PNG plus the box of its opaque pixels within the tile (cut out once per tile). */

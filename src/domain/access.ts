@@ -3,7 +3,6 @@
 import { invalidArgument } from './errors.js';
 
 export type Role = 'admin' | 'read';
-export const ROLES: readonly Role[] = ['admin', 'read'];
 
 export interface Principal {
   /** The key's id, or null for an anonymous caller on a loopback server with access control off. */
