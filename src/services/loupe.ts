@@ -104,8 +104,9 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
   const policy = imagePolicy(config);
   const uploadDir = join(config.dataDir, 'uploads');
   const loader = policyImageLoader(policy);
+  const uploads = new FileUploadStore(uploadDir);
   const documents = new DocumentService(
-    { indexes, documents: docRepo, loader, decoder: sharpImageDecoder, uploads: new FileUploadStore(uploadDir), proposer: new RegionProposer(models) },
+    { indexes, documents: docRepo, loader, decoder: sharpImageDecoder, uploads, proposer: new RegionProposer(models) },
     {
       maxPixels: config.maxImagePixels,
       fetchConcurrency: config.fetchConcurrency,
@@ -120,7 +121,7 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     indexes, documents: docRepo, vectors, loader, decoder: sharpImageDecoder, media: new MediaStore(uploadDir, policy, config.maxImagePixels), models,
     maxPixels: config.maxImagePixels, filterExactMax: config.filterExactMax,
   });
-  const media = new MediaService(documents, uploadDir, policy);
+  const media = new MediaService(documents, loader, uploads);
   return {
     config, indexes, documents, search, jobs: new IndexingJobBoard(), media, vectors, feed, database, access, metrics,
     async close() {

@@ -1,14 +1,11 @@
 // Hands a document's image back to a viewer: the kept upload (streamed), a local file under the image root (read
 // with the indexing guards), or a redirect to the image's URL (never proxied, so the server fetches nothing).
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { invalidArgument, LoupeError } from '../domain/errors.js';
 import { FIELD_NAME } from '../domain/index-settings.js';
-import { readLocalImageFile } from '../repositories/local-image-file.js';
 import { sniffImageType } from '../repositories/media-type.js';
-import type { ImageSourcePolicy } from '../repositories/image-source.js';
 import type { DocumentService } from './document-service.js';
+import type { ImageLoader, UploadStore } from './ports.js';
 
 export type MediaContent =
   | { kind: 'stream'; type: string; size: number; body: Readable; etag: string | null }
@@ -17,13 +14,12 @@ export type MediaContent =
 
 /** Raster types a browser shows as an image. SVG is never served (it would run script in our origin). */
 const SERVED_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/tiff', 'image/heif']);
-const SHA256 = /^[0-9a-f]{64}$/;
-
 export class MediaService {
   constructor(
     private readonly documents: Pick<DocumentService, 'get'>,
-    private readonly uploadDir: string,
-    private readonly policy: ImageSourcePolicy,
+    /** Local files, read with the indexing guards (the image root, the byte cap). */
+    private readonly loader: ImageLoader,
+    private readonly uploads: UploadStore,
   ) {}
 
   /** The image in `field` of document `id` of `index`; INDEX_NOT_FOUND, DOCUMENT_NOT_FOUND or IMAGE_FETCH_FAILED when missing. */
@@ -35,31 +31,15 @@ export class MediaService {
     if (!media) throw new LoupeError('IMAGE_FETCH_FAILED', `Document "${id}" in index "${index}" has no image in field "${field}"`);
     if (media.source === 'url') return { kind: 'redirect', url: checkedUrl(media.ref) };
     if (media.source === 'file') {
-      const file = await readLocalImageFile(media.ref, this.policy);
+      const file = await this.loader.load({ kind: 'file', path: media.ref });
       return { kind: 'bytes', type: servedType(file.bytes, media.ref), size: file.bytes.length, body: file.bytes, etag: null };
     }
-    return this.openUpload(media.ref);
-  }
-
-  private async openUpload(hash: string): Promise<MediaContent> {
-    if (!SHA256.test(hash)) throw new LoupeError('IMAGE_FETCH_FAILED', `Stored upload reference ${JSON.stringify(hash)} is not a sha256`);
-    let handle;
+    const upload = await this.uploads.open(media.ref);
     try {
-      handle = await open(join(this.uploadDir, hash), 'r');
+      return { kind: 'stream', type: servedType(upload.head, media.ref), size: upload.size, body: upload.body, etag: `"${media.ref}"` };
     } catch (e) {
-      throw new LoupeError('IMAGE_FETCH_FAILED', `The uploaded image ${hash.slice(0, 12)}… is no longer stored`, { cause: e });
-    }
-    try {
-      const { size } = await handle.stat();
-      const head = new Uint8Array(Math.min(size, 64));
-      await handle.read(head, 0, head.length, 0);
-      const type = servedType(head, hash);
-      // The stream owns the descriptor from here and closes it when it ends or is destroyed.
-      const body = handle.createReadStream({ start: 0, autoClose: true });
-      handle = undefined;
-      return { kind: 'stream', type, size, body, etag: `"${hash}"` };
-    } finally {
-      await handle?.close();
+      upload.body.destroy();
+      throw e;
     }
   }
 }

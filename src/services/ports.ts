@@ -1,5 +1,6 @@
 // What the services need from the model layer, stated as interfaces (the composition root wires real models; unit
 // tests pass fakes). The detector shapes are declared by their consumers in localize/.
+import type { Readable } from 'node:stream';
 import type { RegionCrop } from '../domain/region-crop.js';
 import type { IndexRecord } from '../domain/index-settings.js';
 import type { MediaInfo } from '../domain/search.js';
@@ -58,6 +59,16 @@ export interface ImageDecoder {
 export interface UploadStore {
   /** Stores `bytes` under `hash` atomically; a no-op when they are stored already. */
   store(hash: string, bytes: Uint8Array): Promise<void>;
+  /** A kept upload as a stream (its first bytes read already, for the type); IMAGE_FETCH_FAILED when it is gone. */
+  open(hash: string): Promise<StoredUpload>;
+}
+
+export interface StoredUpload {
+  size: number;
+  /** Up to 64 first bytes. */
+  head: Uint8Array;
+  /** The whole file; it closes its descriptor when it ends or is destroyed. */
+  body: Readable;
 }
 
 /** The index records and models a search reads (IndexService). */

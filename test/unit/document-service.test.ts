@@ -44,7 +44,7 @@ function fakeIndexing() {
         },
       },
       decoder: { inspect: async () => ({ width: 40, height: 30, streams: true }), decode: async (_b, o) => image(o?.size?.width ?? 40, o?.size?.height ?? 30) },
-      uploads: { store: async (hash, bytes) => void stored.set(hash, bytes) },
+      uploads: { store: async (hash, bytes) => void stored.set(hash, bytes), open: () => Promise.reject(new Error('unused')) },
       proposer: new RegionProposer({ yolox: () => Promise.reject(new Error('unused')), dino: () => Promise.reject(new Error('unused')) }),
     },
     { maxPixels: 1_000_000, fetchConcurrency: 2, decodeBudgetBytes: 64 * 1024 * 1024 },
