@@ -1,11 +1,22 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
+// Three projects; `npm test` runs them all, `npm run test:unit` (vitest run --project unit) only the first:
+// - unit: pure logic and single adapters, with fakes for the rest (no Postgres; seconds).
+// - integration: real Postgres (embedded, started once by the global setup), real ONNX Runtime models, real FAISS.
+// - browser: the HTTP server and the page in Debian's chromium (playwright-core), on the same Postgres.
+const UNIT = [
+  'test/unit/**/*.test.ts',
+  'test/native/**/*.test.ts',
+  'test/io/**/*.test.ts',
+  'test/core/region-crop.test.ts',
+  'test/core/vector-index.test.ts',
+];
+const BROWSER = ['test/browser/**/*.test.ts'];
+// The crash test kills server processes for minutes: its own script (npm run test:crash), run by .ci/run.
+const CRASH = ['test/crash/**'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // The crash test kills server processes for minutes: its own script (npm run test:crash), run by .ci/run.
-    exclude: [...configDefaults.exclude, 'test/crash/**'],
-    globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     // Most suites are written for the hand-weighted colour models (queries like "red"): they pin them here. The
@@ -14,5 +25,18 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...UNIT, ...BROWSER, ...CRASH],
+          globalSetup: ['test/helpers/global-setup.ts'],
+        },
+      },
+      { extends: true, test: { name: 'browser', include: BROWSER, globalSetup: ['test/helpers/global-setup.ts'] } },
+    ],
   },
 });

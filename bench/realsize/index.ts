@@ -8,7 +8,7 @@
 // between the two sides' whole-image embeddings (same model, same pixels: should be close to 1).
 //   LOUPE_BENCH_IMAGES=8 (images per side), LOUPE_BENCH_VIT_DIR (model folder, reused when present)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig, repoRoot } from '../../src/config.js';
@@ -87,7 +87,11 @@ rmSync(modelsDir, { recursive: true, force: true });
 
 const cos = (a: Float32Array, b: Float32Array) => {
   let d = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) (d += a[i]! * b[i]!), (na += a[i]! ** 2), (nb += b[i]! ** 2);
+  for (let i = 0; i < a.length; i++) {
+    d += a[i]! * b[i]!;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
+  }
   return d / Math.sqrt(na * nb);
 };
 const meanCos = loupeWhole.reduce((s, v, i) => s + cos(v, tfWhole[i]!), 0) / IMAGES;

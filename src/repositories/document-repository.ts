@@ -1,5 +1,4 @@
 // Documents and their chunks in Postgres: atomic replace, deletes, lookups, full-text search.
-import { Prisma } from '../generated/prisma/client.js';
 import type { FieldFilter, MediaInfo } from '../domain/search.js';
 import type { ChunkInfo, StoredDocument } from '../domain/documents.js';
 import type { Box, DocumentFields } from '../domain/types.js';

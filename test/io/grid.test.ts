@@ -1,6 +1,6 @@
 // Grid region methods: Marqo's string forms, parameter checks, and boxes that tile the image exactly.
 import { describe, expect, it } from 'vitest';
-import type { Box, GridRegionMethod, RegionMethod } from '../../src/domain/types.js';
+import type { Box, GridRegionMethod } from '../../src/domain/types.js';
 import { formatRegionMethod, parseRegionMethod, proposeGridRegions } from '../../src/localize/grid.js';
 
 const area = (b: Box) => (b.x2 - b.x1) * (b.y2 - b.y1);
