@@ -49,7 +49,7 @@ export type FileFieldInput = {
 
 /** A condition on a document field; several filters are ANDed. A field no document has matches nothing */
 export type FilterInput = {
-  /** equal to this string, number, boolean or null */
+  /** equal to this string, number, boolean or null (null: the field holds null; a document without the field does not match) */
   eq?: unknown;
   field: string;
   gt?: number | null | undefined;
@@ -87,7 +87,7 @@ export type RegionMethodInput = {
 
 /** Second stage: an OWL-ViT-contract detector conditioned on the query text rescores the first hits and boxes the match */
 export type RerankInput = {
-  /** How many first-stage hits to rerank (default: limit; at most 100) */
+  /** How many first-stage hits to rerank, counted from the top of the result (default: limit; at most 100). Pages are slices of one ordering: the reranked hits, then the first-stage hits past depth */
   depth?: number | null | undefined;
   /** Drop hits whose detection probability is below this (0..1); hits past depth are dropped too. Unset: keep every hit */
   minScore?: number | null | undefined;
