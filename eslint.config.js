@@ -14,10 +14,7 @@ function layer(files, layers, packages, why) {
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            ...(layers.length ? [{ regex: into(...layers), message: why }] : []),
-            ...(packages.length ? [{ group: packages, message: why }] : []),
-          ],
+          patterns: [...(layers.length ? [{ regex: into(...layers), message: why }] : []), ...(packages.length ? [{ group: packages, message: why }] : [])],
         },
       ],
     },
@@ -51,14 +48,24 @@ export default tseslint.config(
     ['graphql', 'graphql-yoga', '@pothos/*', '@graphql-yoga/*'],
     'Services are use-cases: they never import the API (GraphQL) or its clients.',
   ),
-  layer(['src/localize/**/*.ts'], ['api', 'services', 'repositories', 'cli', 'web'], [], 'Region proposers and rerankers are pure logic over models and the addon.'),
+  layer(
+    ['src/localize/**/*.ts'],
+    ['api', 'services', 'repositories', 'cli', 'web'],
+    [],
+    'Region proposers and rerankers are pure logic over models and the addon.',
+  ),
   layer(
     ['src/models/**/*.ts'],
     ['api', 'services', 'repositories', 'localize', 'cli', 'web'],
     [],
     'The model layer loads model folders and runs them; it knows nothing of region logic, storage or services.',
   ),
-  layer(['src/repositories/**/*.ts'], ['api', 'services', 'models', 'localize', 'cli', 'web'], [], 'Repositories are I/O adapters: services call them, never the other way.'),
+  layer(
+    ['src/repositories/**/*.ts'],
+    ['api', 'services', 'models', 'localize', 'cli', 'web'],
+    [],
+    'Repositories are I/O adapters: services call them, never the other way.',
+  ),
   layer(
     ['src/native/**/*.ts'],
     ['api', 'services', 'repositories', 'models', 'localize', 'cli', 'web'],
@@ -81,5 +88,10 @@ export default tseslint.config(
     ),
     ignores: ['src/web/build.ts'],
   },
-  layer(['src/cli/**/*.ts'], ['repositories', 'generated', 'native'], ['@prisma/*', 'pg'], 'The CLI goes through services (src/services/loupe.ts) or the HTTP client.'),
+  layer(
+    ['src/cli/**/*.ts'],
+    ['repositories', 'generated', 'native'],
+    ['@prisma/*', 'pg'],
+    'The CLI goes through services (src/services/loupe.ts) or the HTTP client.',
+  ),
 );

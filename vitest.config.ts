@@ -4,13 +4,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // - unit: pure logic and single adapters, with fakes for the rest (no Postgres; seconds).
 // - integration: real Postgres (embedded, started once by the global setup), real ONNX Runtime models, real FAISS.
 // - browser: the HTTP server and the page in Debian's chromium (playwright-core), on the same Postgres.
-const UNIT = [
-  'test/unit/**/*.test.ts',
-  'test/native/**/*.test.ts',
-  'test/io/**/*.test.ts',
-  'test/core/region-crop.test.ts',
-  'test/core/vector-index.test.ts',
-];
+const UNIT = ['test/unit/**/*.test.ts', 'test/native/**/*.test.ts', 'test/io/**/*.test.ts', 'test/core/region-crop.test.ts', 'test/core/vector-index.test.ts'];
 const BROWSER = ['test/browser/**/*.test.ts'];
 // The crash test kills server processes for minutes: its own script (npm run test:crash), run by .ci/run.
 const CRASH = ['test/crash/**'];
@@ -21,7 +15,12 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Most suites are written for the hand-weighted colour models (queries like "red"): they pin them here. The
     // shipped emoji defaults have their own tests (test/core/emoji-defaults.test.ts, test/models/emoji-models.test.ts).
-    env: { LOUPE_DEFAULT_MODEL: 'color-clip', LOUPE_DEFAULT_YOLOX_MODEL: 'color-yolox', LOUPE_DEFAULT_DINO_MODEL: 'color-dino', LOUPE_DEFAULT_RERANK_MODEL: 'color-owl' },
+    env: {
+      LOUPE_DEFAULT_MODEL: 'color-clip',
+      LOUPE_DEFAULT_YOLOX_MODEL: 'color-yolox',
+      LOUPE_DEFAULT_DINO_MODEL: 'color-dino',
+      LOUPE_DEFAULT_RERANK_MODEL: 'color-owl',
+    },
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],

@@ -8,7 +8,12 @@ export default defineConfig({
     hookTimeout: 5 * 60_000,
     // Most suites are written for the hand-weighted colour models (queries like "red"): they pin them here. The
     // shipped emoji defaults have their own tests (test/core/emoji-defaults.test.ts, test/models/emoji-models.test.ts).
-    env: { LOUPE_DEFAULT_MODEL: 'color-clip', LOUPE_DEFAULT_YOLOX_MODEL: 'color-yolox', LOUPE_DEFAULT_DINO_MODEL: 'color-dino', LOUPE_DEFAULT_RERANK_MODEL: 'color-owl' },
+    env: {
+      LOUPE_DEFAULT_MODEL: 'color-clip',
+      LOUPE_DEFAULT_YOLOX_MODEL: 'color-yolox',
+      LOUPE_DEFAULT_DINO_MODEL: 'color-dino',
+      LOUPE_DEFAULT_RERANK_MODEL: 'color-owl',
+    },
     pool: 'forks',
     maxWorkers: 1,
     reporters: ['default'],

@@ -21,11 +21,16 @@ try {
   // warm-up: first inference builds ONNX Runtime's kernels
   await loupe.documents.add('bench', [{ id: 'warm', fields: {}, uploads: { image: { name: 'w.png', bytes: scenes[0]!.png } } }]);
   // Two client shapes, same images: batches of 10 (what the first measurements used) and one call with all of them.
-  for (const [label, batchSize] of [['batches of 10', 10], [`one call of ${IMAGES}`, IMAGES]] as const) {
+  for (const [label, batchSize] of [
+    ['batches of 10', 10],
+    [`one call of ${IMAGES}`, IMAGES],
+  ] as const) {
     const before = inferenceStats();
     const t0 = performance.now();
     for (let i = 0; i < scenes.length; i += batchSize) {
-      const batch = scenes.slice(i, i + batchSize).map((s) => ({ id: `${batchSize}-${s.id}`, fields: { caption: s.caption }, uploads: { image: { name: `${s.id}.png`, bytes: s.png } } }));
+      const batch = scenes
+        .slice(i, i + batchSize)
+        .map((s) => ({ id: `${batchSize}-${s.id}`, fields: { caption: s.caption }, uploads: { image: { name: `${s.id}.png`, bytes: s.png } } }));
       const res = await loupe.documents.add('bench', batch);
       const bad = res.filter((r) => !r.ok);
       if (bad.length) throw new Error(`indexing failed: ${JSON.stringify(bad[0])}`);
@@ -35,7 +40,9 @@ try {
     const inferMs = after.totalMs - before.totalMs;
     console.log(`\nindexing ${IMAGES} images of 640×480 in ${label}, grid simple 3×3 (10 image chunks + 1 text chunk each)`);
     console.log(`wall ${wall.toFixed(0)} ms  → ${(IMAGES / (wall / 1000)).toFixed(1)} images/s, ${(wall / IMAGES).toFixed(1)} ms/image`);
-    console.log(`model inference ${inferMs.toFixed(0)} ms (${after.runs - before.runs} runs) = ${((100 * inferMs) / wall).toFixed(1)}% of wall time; everything else ${(wall - inferMs).toFixed(0)} ms = ${((100 * (wall - inferMs)) / wall).toFixed(1)}%`);
+    console.log(
+      `model inference ${inferMs.toFixed(0)} ms (${after.runs - before.runs} runs) = ${((100 * inferMs) / wall).toFixed(1)}% of wall time; everything else ${(wall - inferMs).toFixed(0)} ms = ${((100 * (wall - inferMs)) / wall).toFixed(1)}%`,
+    );
   }
   console.log('goal: inference ≥ 60% of wall time (issue 13; see bench/README.md)');
 } finally {

@@ -87,7 +87,10 @@ function envAuth(): AuthMode {
 }
 
 function envList(name: string): string[] {
-  return (process.env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (process.env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function envProvider(): ExecutionProvider {

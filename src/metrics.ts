@@ -41,7 +41,12 @@ export class LoupeMetrics implements IndexingMetrics, InferenceMetrics {
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({ name: 'loupe_http_requests_total', help: 'HTTP requests answered, by route, method and status', labelNames: ['route', 'method', 'status'], registers });
+    this.requests = new Counter({
+      name: 'loupe_http_requests_total',
+      help: 'HTTP requests answered, by route, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    });
     this.duration = new Histogram({
       name: 'loupe_http_request_duration_seconds',
       help: 'HTTP request latency (until the response is finished), by route and method',
@@ -50,11 +55,30 @@ export class LoupeMetrics implements IndexingMetrics, InferenceMetrics {
       registers,
     });
     this.inFlight = new Gauge({ name: 'loupe_http_requests_in_flight', help: 'HTTP requests being answered', labelNames: ['route'], registers });
-    this.operations = new Counter({ name: 'loupe_graphql_operations_total', help: 'GraphQL operations executed, by type and root field', labelNames: ['type', 'field'], registers });
-    this.rejections = new Counter({ name: 'loupe_request_rejections_total', help: 'Requests refused before execution (keys, rate limits, size and complexity limits)', labelNames: ['code'], registers });
-    this.documents = new Counter({ name: 'loupe_documents_indexed_total', help: 'Documents processed by addDocuments: ok or the error code', labelNames: ['outcome'], registers });
+    this.operations = new Counter({
+      name: 'loupe_graphql_operations_total',
+      help: 'GraphQL operations executed, by type and root field',
+      labelNames: ['type', 'field'],
+      registers,
+    });
+    this.rejections = new Counter({
+      name: 'loupe_request_rejections_total',
+      help: 'Requests refused before execution (keys, rate limits, size and complexity limits)',
+      labelNames: ['code'],
+      registers,
+    });
+    this.documents = new Counter({
+      name: 'loupe_documents_indexed_total',
+      help: 'Documents processed by addDocuments: ok or the error code',
+      labelNames: ['outcome'],
+      registers,
+    });
     this.chunks = new Counter({ name: 'loupe_chunks_indexed_total', help: 'Chunks (image regions and text fields) committed to Postgres', registers });
-    this.queue = new Gauge({ name: 'loupe_indexing_documents_in_flight', help: 'Indexing queue depth: documents accepted by addDocuments and not yet finished', registers });
+    this.queue = new Gauge({
+      name: 'loupe_indexing_documents_in_flight',
+      help: 'Indexing queue depth: documents accepted by addDocuments and not yet finished',
+      registers,
+    });
     this.inferenceSeconds = new Histogram({
       name: 'loupe_model_inference_seconds',
       help: 'Model inference time per call, by model folder, role (clip, owl, yolox, dino) and input kind',

@@ -29,9 +29,13 @@ const percentile = (xs: number[], p: number) => {
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 async function createKey(role: 'admin' | 'read'): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'keys', 'create', '--role', role, '--rate', '100000', '--burst', '100000', '--name', 'bench:load', '--json'], {
-    env: { ...process.env, ...env },
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'keys', 'create', '--role', role, '--rate', '100000', '--burst', '100000', '--name', 'bench:load', '--json'],
+    {
+      env: { ...process.env, ...env },
+    },
+  );
   return (JSON.parse(stdout) as { key: string }).key;
 }
 
@@ -44,7 +48,13 @@ async function addBatch(server: ServerProcess, key: string, from: number, count:
   const scenes = await Promise.all(Array.from({ length: count }, (_, i) => renderScene(from + i, 160, 120)));
   const form = new FormData();
   const d = scenes.map((s) => ({ id: s.id, fields: { caption: s.caption, n: from }, files: [{ field: 'image', file: null }] }));
-  form.set('operations', JSON.stringify({ query: 'mutation($d: [DocumentInput!]!) { addDocuments(index: "load", documents: $d) { __typename ... on AddDocumentsPayload { failed } } }', variables: { d } }));
+  form.set(
+    'operations',
+    JSON.stringify({
+      query: 'mutation($d: [DocumentInput!]!) { addDocuments(index: "load", documents: $d) { __typename ... on AddDocumentsPayload { failed } } }',
+      variables: { d },
+    }),
+  );
   form.set('map', JSON.stringify(Object.fromEntries(scenes.map((_, i) => [String(i), [`variables.d.${i}.files.0.file`]]))));
   scenes.forEach((s, i) => form.set(String(i), new Blob([s.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }), `${s.id}.png`));
   const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'x-api-key': key }, body: form });
@@ -55,7 +65,8 @@ async function addBatch(server: ServerProcess, key: string, from: number, count:
 
 const WORDS = ['red', 'orange', 'yellow', 'green', 'cyan', 'blue', 'purple', 'pink', 'brown', 'black', 'red circle', 'blue square on a grey background'];
 function searchBodies(): string[] {
-  const q = 'query($i: SearchInput!) { search(index: "load", input: $i) { __typename ... on SearchResponse { processingTimeMs hits { id score highlights { field box { x1 y1 x2 y2 } } } } ... on LoupeError { code } } }';
+  const q =
+    'query($i: SearchInput!) { search(index: "load", input: $i) { __typename ... on SearchResponse { processingTimeMs hits { id score highlights { field box { x1 y1 x2 y2 } } } } ... on LoupeError { code } } }';
   const bodies: string[] = [];
   for (const w of WORDS) {
     bodies.push(JSON.stringify({ query: q, variables: { i: { q: w, limit: 20 } } }));
@@ -121,16 +132,49 @@ try {
   const n = secondHalf.length;
   const mt = secondHalf.reduce((a, s) => a + s.t, 0) / n;
   const mr = secondHalf.reduce((a, s) => a + s.rss, 0) / n;
-  const slope = secondHalf.reduce((a, s) => a + (s.t - mt) * (s.rss - mr), 0) / Math.max(1e-9, secondHalf.reduce((a, s) => a + (s.t - mt) ** 2, 0));
+  const slope =
+    secondHalf.reduce((a, s) => a + (s.t - mt) * (s.rss - mr), 0) /
+    Math.max(
+      1e-9,
+      secondHalf.reduce((a, s) => a + (s.t - mt) ** 2, 0),
+    );
   const totalRequests = result.requests.total + batchMs.length;
   console.log('\nLoupe load benchmark');
-  console.log(`  duration ${result.duration} s, ${CONNECTIONS} search connections${INDEXING ? ' + 1 indexing client' : ' (indexing off)'}, keys on (read key for searches, admin for indexing), ${SEED_DOCS} seed documents`);
-  console.log(`  searches: ${result.requests.total} requests, ${result.requests.average.toFixed(1)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
+  console.log(
+    `  duration ${result.duration} s, ${CONNECTIONS} search connections${INDEXING ? ' + 1 indexing client' : ' (indexing off)'}, keys on (read key for searches, admin for indexing), ${SEED_DOCS} seed documents`,
+  );
+  console.log(
+    `  searches: ${result.requests.total} requests, ${result.requests.average.toFixed(1)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
+  );
   console.log(`  status: 2xx ${result['2xx']}, 4xx ${result['4xx']}, 5xx ${fivexx}; connection errors ${result.errors}, timeouts ${result.timeouts}`);
-  console.log(`  indexing: ${batchMs.length} batches of 4 (${indexed} documents, ${(indexed / result.duration).toFixed(1)} docs/s), batch p50 ${percentile(batchMs, 50).toFixed(0)} ms, p99 ${percentile(batchMs, 99).toFixed(0)} ms`);
-  console.log(`  server RSS: start ${mib(at(0))}, 25% ${mib(at(0.25))}, 50% ${mib(at(0.5))}, 75% ${mib(at(0.75))}, end ${mib(at(1))}, max ${mib(Math.max(...samples.map((s) => s.rss)))}; second-half slope ${(slope * 60 / 2 ** 20).toFixed(1)} MiB/min`);
+  console.log(
+    `  indexing: ${batchMs.length} batches of 4 (${indexed} documents, ${(indexed / result.duration).toFixed(1)} docs/s), batch p50 ${percentile(batchMs, 50).toFixed(0)} ms, p99 ${percentile(batchMs, 99).toFixed(0)} ms`,
+  );
+  console.log(
+    `  server RSS: start ${mib(at(0))}, 25% ${mib(at(0.25))}, 50% ${mib(at(0.5))}, 75% ${mib(at(0.75))}, end ${mib(at(1))}, max ${mib(Math.max(...samples.map((s) => s.rss)))}; second-half slope ${((slope * 60) / 2 ** 20).toFixed(1)} MiB/min`,
+  );
   console.log(`  total requests ${totalRequests}`);
-  console.log(JSON.stringify({ bench: 'load', seconds: result.duration, connections: CONNECTIONS, searches: result.requests.total, searchRps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, fivexx, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, indexingBatches: batchMs.length, indexedDocs: indexed, rssStart: at(0), rssMid: at(0.5), rssEnd: at(1), slopeMiBPerMin: (slope * 60) / 2 ** 20 }));
+  console.log(
+    JSON.stringify({
+      bench: 'load',
+      seconds: result.duration,
+      connections: CONNECTIONS,
+      searches: result.requests.total,
+      searchRps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      fivexx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+      indexingBatches: batchMs.length,
+      indexedDocs: indexed,
+      rssStart: at(0),
+      rssMid: at(0.5),
+      rssEnd: at(1),
+      slopeMiBPerMin: (slope * 60) / 2 ** 20,
+    }),
+  );
   if (fivexx > 0 || result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
     console.log('FAILED: errors or non-2xx responses under load');
     failed = true;

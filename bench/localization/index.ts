@@ -50,12 +50,23 @@ const shapes: SceneSource = async (count) => {
       const y1 = Math.floor(rnd() * (height - side));
       const box = { x1, y1, x2: x1 + w, y2: y1 + side };
       const label = colours[Math.floor(rnd() * colours.length)]!;
-      if (objects.some((o) => o.label === label || (o.box.x1 < box.x2 + 4 && box.x1 < o.box.x2 + 4 && o.box.y1 < box.y2 + 4 && box.y1 < o.box.y2 + 4))) continue;
+      if (objects.some((o) => o.label === label || (o.box.x1 < box.x2 + 4 && box.x1 < o.box.x2 + 4 && o.box.y1 < box.y2 + 4 && box.y1 < o.box.y2 + 4)))
+        continue;
       objects.push({ label, box });
       const fill = DEMO_COLOURS[label];
-      svg.push(rnd() < 0.5 ? `<rect x="${x1}" y="${y1}" width="${w}" height="${side}" fill="${fill}"/>` : `<ellipse cx="${x1 + w / 2}" cy="${y1 + side / 2}" rx="${w / 2}" ry="${side / 2}" fill="${fill}"/>`);
+      svg.push(
+        rnd() < 0.5
+          ? `<rect x="${x1}" y="${y1}" width="${w}" height="${side}" fill="${fill}"/>`
+          : `<ellipse cx="${x1 + w / 2}" cy="${y1 + side / 2}" rx="${w / 2}" ry="${side / 2}" fill="${fill}"/>`,
+      );
     }
-    const png = await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="${bg}"/>${svg.join('')}</svg>`)).png().toBuffer();
+    const png = await sharp(
+      Buffer.from(
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="${bg}"/>${svg.join('')}</svg>`,
+      ),
+    )
+      .png()
+      .toBuffer();
     out.push({ id: `s${s}`, png, width, height, objects });
   }
   return out;
@@ -71,16 +82,28 @@ const emoji: SceneSource = async (count) => {
     const file = join(ROOT, '.cache/eval/scenes', style, 'scenes.json');
     const meta = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { images: unknown[] }) : null;
     if (!meta || meta.images.length < per) {
-      execFileSync('/usr/bin/python3', [join(ROOT, 'models/train/render_scenes_eval.py'), '--styles', styles.join(','), '--count', String(Math.max(per, 150))], { stdio: 'inherit' });
+      execFileSync(
+        '/usr/bin/python3',
+        [join(ROOT, 'models/train/render_scenes_eval.py'), '--styles', styles.join(','), '--count', String(Math.max(per, 150))],
+        { stdio: 'inherit' },
+      );
     }
-    return { style, images: (JSON.parse(readFileSync(file, 'utf8')) as { images: { file: string; width: number; height: number; objects: { name: string; box: number[] }[] }[] }).images };
+    return {
+      style,
+      images: (
+        JSON.parse(readFileSync(file, 'utf8')) as { images: { file: string; width: number; height: number; objects: { name: string; box: number[] }[] }[] }
+      ).images,
+    };
   });
   const out: BenchScene[] = [];
   for (let i = 0; out.length < count; i++) {
     const { style, images } = sets[i % sets.length]!;
     const img = images[Math.floor(i / sets.length)]!;
     out.push({
-      id: `${style}-${img.file.replace('.png', '')}`, png: readFileSync(join(ROOT, '.cache/eval/scenes', style, img.file)), width: img.width, height: img.height,
+      id: `${style}-${img.file.replace('.png', '')}`,
+      png: readFileSync(join(ROOT, '.cache/eval/scenes', style, img.file)),
+      width: img.width,
+      height: img.height,
       objects: img.objects.map((o) => ({ label: o.name, box: { x1: o.box[0]!, y1: o.box[1]!, x2: o.box[2]!, y2: o.box[3]! } })),
     });
   }
@@ -130,7 +153,9 @@ if (sourceName === 'emoji' && existsSync(classesFile)) {
     if (!absentQueries.includes(name)) absentQueries.push(name);
   }
 }
-const owlConfig = JSON.parse(readFileSync(join(ROOT, 'models', process.env.LOUPE_DEFAULT_RERANK_MODEL ?? 'emoji-owl', 'config.json'), 'utf8')) as { loupe?: { min_score?: number } };
+const owlConfig = JSON.parse(readFileSync(join(ROOT, 'models', process.env.LOUPE_DEFAULT_RERANK_MODEL ?? 'emoji-owl', 'config.json'), 'utf8')) as {
+  loupe?: { min_score?: number };
+};
 const minScore = typeof owlConfig.loupe?.min_score === 'number' ? owlConfig.loupe.min_score : null;
 const absentRows: string[] = [];
 
@@ -143,7 +168,10 @@ try {
     await loupe.indexes.create({ name, regionMethod: method });
     const t0 = performance.now();
     for (let i = 0; i < scenes.length; i += 10) {
-      const res = await loupe.documents.add(name, scenes.slice(i, i + 10).map((s) => ({ id: s.id, fields: {}, uploads: { image: { name: `${s.id}.png`, bytes: s.png } } })));
+      const res = await loupe.documents.add(
+        name,
+        scenes.slice(i, i + 10).map((s) => ({ id: s.id, fields: {}, uploads: { image: { name: `${s.id}.png`, bytes: s.png } } })),
+      );
       const bad = res.find((r) => !r.ok);
       if (bad) throw new Error(`${method}: ${JSON.stringify(bad)}`);
     }
@@ -166,7 +194,9 @@ try {
         if (top && box && byId.get(top.id)!.objects.some((o) => o.label === q.label && iou(o.box, box) >= 0.5)) hit1++;
       }
       const pct = (x: number) => `${((100 * x) / queries.length).toFixed(1)}%`.padStart(7);
-      rows.push(`${(method + (rerank ? ' + rerank' : '')).padEnd(20)} ${pct(r1)} ${pct(r5)} ${pct(hit1)} ${chunks.toFixed(1).padStart(8)} ${indexMs.toFixed(1).padStart(9)} ${median(times).toFixed(1).padStart(9)}`);
+      rows.push(
+        `${(method + (rerank ? ' + rerank' : '')).padEnd(20)} ${pct(r1)} ${pct(r5)} ${pct(hit1)} ${chunks.toFixed(1).padStart(8)} ${indexMs.toFixed(1).padStart(9)} ${median(times).toFixed(1).padStart(9)}`,
+      );
       if (rerank && minScore !== null && absentQueries.length) {
         // "Is it there?": the same present queries and the absent ones, reranked with the calibrated minScore.
         let kept = 0;
@@ -182,8 +212,10 @@ try {
           const res = await loupe.search.search(name, { q: label, limit: 5, rerank: { depth: 10, minScore } });
           if (!res.hits.length) rejected++;
         }
-        absentRows.push(`${method.padEnd(20)} minScore ${minScore.toFixed(3)}: absent rejected ${((100 * rejected) / absentQueries.length).toFixed(1)}% of ${absentQueries.length}, ` +
-          `correct top hits kept ${hit1 ? ((100 * kept) / hit1).toFixed(1) : '0.0'}% (${kept} of ${hit1}) — hit@1 with the cutoff ${((100 * kept) / queries.length).toFixed(1)}%`);
+        absentRows.push(
+          `${method.padEnd(20)} minScore ${minScore.toFixed(3)}: absent rejected ${((100 * rejected) / absentQueries.length).toFixed(1)}% of ${absentQueries.length}, ` +
+            `correct top hits kept ${hit1 ? ((100 * kept) / hit1).toFixed(1) : '0.0'}% (${kept} of ${hit1}) — hit@1 with the cutoff ${((100 * kept) / queries.length).toFixed(1)}%`,
+        );
       }
     }
   }
@@ -192,7 +224,9 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 console.log(`\nlocalization benchmark: ${scenes.length} "${sourceName}" scenes (640×480, 2-5 objects), ${queries.length} queries, through the service`);
-console.log(`${'method'.padEnd(20)} ${'R@1'.padStart(7)} ${'R@5'.padStart(7)} ${'hit@1'.padStart(7)} ${'chunks'.padStart(8)} ${'index ms'.padStart(9)} ${'p50 ms'.padStart(9)}`);
+console.log(
+  `${'method'.padEnd(20)} ${'R@1'.padStart(7)} ${'R@5'.padStart(7)} ${'hit@1'.padStart(7)} ${'chunks'.padStart(8)} ${'index ms'.padStart(9)} ${'p50 ms'.padStart(9)}`,
+);
 for (const r of rows) console.log(r);
 if (absentRows.length) {
   console.log(`\nabsent-object queries (${absentQueries.length} seen emoji names no scene shows), reranked with rerank.minScore:`);

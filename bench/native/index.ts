@@ -108,8 +108,17 @@ async function clipCase(image: DecodedImage, rows: Row[]) {
   const { CLIPImageProcessor, RawImage } = transformers;
   // Xenova/clip-vit-base-patch32's preprocessor_config.json.
   const processor = new CLIPImageProcessor({
-    do_resize: true, size: { shortest_edge: 224 }, resample: 3, do_center_crop: true, crop_size: { height: 224, width: 224 },
-    do_rescale: true, rescale_factor: 1 / 255, do_normalize: true, image_mean: CLIP_MEAN, image_std: CLIP_STD, do_convert_rgb: true,
+    do_resize: true,
+    size: { shortest_edge: 224 },
+    resample: 3,
+    do_center_crop: true,
+    crop_size: { height: 224, width: 224 },
+    do_rescale: true,
+    rescale_factor: 1 / 255,
+    do_normalize: true,
+    image_mean: CLIP_MEAN,
+    image_std: CLIP_STD,
+    do_convert_rgb: true,
   } as never);
   const raw = new RawImage(image.data, image.width, image.height, 3);
   const whole = new Float32Array([0, 0, image.width, image.height]);

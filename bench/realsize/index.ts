@@ -25,7 +25,9 @@ const vitDir = resolve(process.env.LOUPE_BENCH_VIT_DIR ?? join(tmpdir(), 'loupe-
 
 if (!existsSync(join(vitDir, 'onnx', 'vision_model.onnx')) || !existsSync(join(vitDir, 'onnx', 'text_model.onnx'))) {
   process.stderr.write(`building the random-weight ViT-B/32 folder in ${vitDir} with torch...\n`);
-  execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'make_vit_b32.py'), vitDir, join(repoRoot, 'models', 'color-clip')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'make_vit_b32.py'), vitDir, join(repoRoot, 'models', 'color-clip')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }
 // A models folder with the shipped models (server defaults) plus this one.
 const modelsDir = mkdtempSync(join(tmpdir(), 'loupe-bench-models-'));
@@ -56,7 +58,10 @@ try {
   }
   loupeWall = performance.now() - t0;
   loupeInfer = inferenceStats().totalMs - before.totalMs;
-  const chunks = await loupe.database.prisma.chunk.findMany({ where: { position: 0, document: { externalId: { in: scenes.slice(0, IMAGES).map((s) => s.id) } } }, select: { vector: true, document: { select: { externalId: true } } } });
+  const chunks = await loupe.database.prisma.chunk.findMany({
+    where: { position: 0, document: { externalId: { in: scenes.slice(0, IMAGES).map((s) => s.id) } } },
+    select: { vector: true, document: { select: { externalId: true } } },
+  });
   const byId = new Map(chunks.map((c) => [c.document.externalId, new Float32Array(new Uint8Array(c.vector).buffer)]));
   for (const s of scenes.slice(0, IMAGES)) loupeWhole.push(byId.get(s.id)!);
 } finally {
@@ -86,7 +91,9 @@ await vision.dispose();
 rmSync(modelsDir, { recursive: true, force: true });
 
 const cos = (a: Float32Array, b: Float32Array) => {
-  let d = 0, na = 0, nb = 0;
+  let d = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     d += a[i]! * b[i]!;
     na += a[i]! ** 2;
@@ -98,7 +105,9 @@ const meanCos = loupeWhole.reduce((s, v, i) => s + cos(v, tfWhole[i]!), 0) / IMA
 const loupeRate = IMAGES / (loupeWall / 1000);
 const tfRate = IMAGES / (tfWall / 1000);
 console.log(`\nreal-size indexing: ${IMAGES} images of 640×480, 10 crops each (whole + 3×3), ViT-B/32-shaped tower (87.8M parameters, random weights)`);
-console.log(`Loupe           ${loupeRate.toFixed(3)} images/s (${(loupeWall / IMAGES).toFixed(0)} ms/image); model inference ${((100 * loupeInfer) / loupeWall).toFixed(1)}% of wall time`);
+console.log(
+  `Loupe           ${loupeRate.toFixed(3)} images/s (${(loupeWall / IMAGES).toFixed(0)} ms/image); model inference ${((100 * loupeInfer) / loupeWall).toFixed(1)}% of wall time`,
+);
 console.log(`transformers.js ${tfRate.toFixed(3)} images/s (${(tfWall / IMAGES).toFixed(0)} ms/image)`);
 console.log(`whole-image embeddings, Loupe vs transformers.js: mean cosine ${meanCos.toFixed(4)}`);
 console.log(`Loupe / transformers.js: ${(loupeRate / tfRate).toFixed(2)}×`);

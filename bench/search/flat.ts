@@ -20,7 +20,11 @@ async function writeChunks(loupe: Loupe, name: string, size: number, seed: numbe
   const prisma = loupe.database.prisma;
   const rnd = mulberry32(seed);
   for (let d = 0; d < size / PER_DOC; d += 500) {
-    const docs = Array.from({ length: Math.min(500, size / PER_DOC - d) }, (_, i) => ({ indexId: record.id, externalId: `doc-${d + i}`, fields: { n: d + i } }));
+    const docs = Array.from({ length: Math.min(500, size / PER_DOC - d) }, (_, i) => ({
+      indexId: record.id,
+      externalId: `doc-${d + i}`,
+      fields: { n: d + i },
+    }));
     await prisma.document.createMany({ data: docs });
     const ids = await prisma.document.findMany({ where: { indexId: record.id, externalId: { in: docs.map((x) => x.externalId) } }, select: { id: true } });
     const seqs = await prisma.$queryRaw<{ seq: bigint }[]>`SELECT nextval('loupe_seq') AS seq FROM generate_series(1, ${ids.length * PER_DOC}::int)`;
@@ -29,7 +33,19 @@ async function writeChunks(loupe: Loupe, name: string, size: number, seed: numbe
       Array.from({ length: PER_DOC }, (_, j) => {
         const at = (i * PER_DOC + j) * record.dimension;
         const v = vectors.slice(at, at + record.dimension);
-        return { seq: seqs[i * PER_DOC + j]!.seq, indexId: record.id, documentId: doc.id, field: 'image', kind: 'image', position: j, x1: 0, y1: 0, x2: 10, y2: 10, vector: new Uint8Array(v.buffer) };
+        return {
+          seq: seqs[i * PER_DOC + j]!.seq,
+          indexId: record.id,
+          documentId: doc.id,
+          field: 'image',
+          kind: 'image',
+          position: j,
+          x1: 0,
+          y1: 0,
+          x2: 10,
+          y2: 10,
+          vector: new Uint8Array(v.buffer),
+        };
       }),
     );
     await prisma.chunk.createMany({ data: chunks });

@@ -41,13 +41,17 @@ console.log(`\nFAISS build loaded: ${addonVariant}; model ${loupe.config.default
 console.log('exact (flat) index: service (encode + FAISS + grouping + documents) vs raw FAISS top-k on the same index');
 console.log('chunks     service p50  p99      FAISS p50  p99      encode p50   overhead p50');
 for (const r of flat)
-  console.log(`${String(r.size).padEnd(9)} ${ms(r.service.p50)} ${ms(r.service.p99)}   ${ms(r.faiss.p50)} ${ms(r.faiss.p99)}   ${ms(r.encode.p50)}      ${ms(r.service.p50 - r.faiss.p50)}`);
+  console.log(
+    `${String(r.size).padEnd(9)} ${ms(r.service.p50)} ${ms(r.service.p99)}   ${ms(r.faiss.p50)} ${ms(r.faiss.p99)}   ${ms(r.encode.p50)}      ${ms(r.service.p50 - r.faiss.p50)}`,
+  );
 
 if (rerank.length) {
   console.log('\nrerank (OWL second stage), ms p50 unless noted');
   console.log('depth   search   +rerank  (p99)    rerank cost   OWL: page in one run   batches of 4');
   for (const r of rerank)
-    console.log(`${String(r.depth).padEnd(6)} ${ms(r.plainP50)}  ${ms(r.rerankP50)} (${ms(r.rerankP99).trim()})   ${ms(r.rerankP50 - r.plainP50)}       ${ms(r.pageRunP50)}            ${ms(r.batch4P50)}`);
+    console.log(
+      `${String(r.depth).padEnd(6)} ${ms(r.plainP50)}  ${ms(r.rerankP50)} (${ms(r.rerankP99).trim()})   ${ms(r.rerankP50 - r.plainP50)}       ${ms(r.pageRunP50)}            ${ms(r.batch4P50)}`,
+    );
 }
 
 if (HNSW_N > 0) {
@@ -60,7 +64,10 @@ if (HNSW_N > 0) {
 if (BUILDS) {
   console.log('\nFAISS builds through the addon (child processes, LOUPE_FAISS_SIMD): flat top-176 over 100k, HNSW32 build of 10k');
   for (const simd of ['generic', 'auto']) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'raw-faiss.ts')], { env: { ...process.env, LOUPE_FAISS_SIMD: simd }, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'raw-faiss.ts')], {
+      env: { ...process.env, LOUPE_FAISS_SIMD: simd },
+      encoding: 'utf8',
+    });
     const r = JSON.parse(out.trim().split('\n').pop()!) as { variant: string; flatP50: number; buildS: number };
     console.log(`${r.variant.padEnd(8)} flat p50 ${ms(r.flatP50)} ms   HNSW build ${r.buildS.toFixed(2)} s`);
   }

@@ -10,7 +10,10 @@ const flatN = Number(process.env.LOUPE_BENCH_RAW_FLAT ?? 100_000);
 const hnswN = Number(process.env.LOUPE_BENCH_RAW_HNSW ?? 10_000);
 const rnd = mulberry32(11);
 const flat = VectorIndex.create(dim, 'flat');
-await flat.add(randomUnitVectors(flatN, dim, rnd), BigInt64Array.from({ length: flatN }, (_, i) => BigInt(i)));
+await flat.add(
+  randomUnitVectors(flatN, dim, rnd),
+  BigInt64Array.from({ length: flatN }, (_, i) => BigInt(i)),
+);
 const times: number[] = [];
 for (let q = 0; q < 60; q++) {
   const v = randomUnitVectors(1, dim, rnd);
@@ -21,6 +24,9 @@ for (let q = 0; q < 60; q++) {
 const hnsw = VectorIndex.create(dim, 'hnsw', 32);
 const vectors = randomUnitVectors(hnswN, dim, rnd);
 const t0 = performance.now();
-await hnsw.add(vectors, BigInt64Array.from({ length: hnswN }, (_, i) => BigInt(i)));
+await hnsw.add(
+  vectors,
+  BigInt64Array.from({ length: hnswN }, (_, i) => BigInt(i)),
+);
 const buildS = (performance.now() - t0) / 1000;
 console.log(JSON.stringify({ variant: addonVariant, flatN, flatP50: percentile(times.slice(10), 50), hnswN, buildS }));

@@ -21,7 +21,10 @@ export async function benchRerank(loupe: Loupe, rounds = 15): Promise<RerankRow[
   const scenes = await Promise.all(Array.from({ length: 60 }, (_, i) => renderScene(500 + i, 640, 480)));
   await loupe.indexes.create({ name: 'bench-rerank', regionMethod: 'none' });
   for (let i = 0; i < scenes.length; i += 10)
-    await loupe.documents.add('bench-rerank', scenes.slice(i, i + 10).map((s) => ({ id: s.id, fields: { caption: s.caption }, uploads: { image: { name: `${s.id}.png`, bytes: s.png } } })));
+    await loupe.documents.add(
+      'bench-rerank',
+      scenes.slice(i, i + 10).map((s) => ({ id: s.id, fields: { caption: s.caption }, uploads: { image: { name: `${s.id}.png`, bytes: s.png } } })),
+    );
   const owl = await OwlModel.load(join(loupe.config.modelsDir, loupe.config.defaultRerankModel));
   const decoded = await Promise.all(scenes.map((s) => decodeImage(s.png, { maxPixels: 1e8 })));
   const rows: RerankRow[] = [];
@@ -47,7 +50,14 @@ export async function benchRerank(loupe: Loupe, rounds = 15): Promise<RerankRow[
       await owlRerank(owl, q, images, 4);
       batch4.push(performance.now() - t0);
     }
-    rows.push({ depth, plainP50: percentile(plain, 50), rerankP50: percentile(reranked, 50), rerankP99: percentile(reranked, 99), pageRunP50: percentile(page, 50), batch4P50: percentile(batch4, 50) });
+    rows.push({
+      depth,
+      plainP50: percentile(plain, 50),
+      rerankP50: percentile(reranked, 50),
+      rerankP99: percentile(reranked, 99),
+      pageRunP50: percentile(page, 50),
+      batch4P50: percentile(batch4, 50),
+    });
   }
   await owl.release();
   return rows;

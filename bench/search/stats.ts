@@ -13,7 +13,7 @@ export function clusteredUnitVectors(n: number, dim: number, rnd: () => number, 
     let norm = 0;
     for (let j = 0; j < dim; j++) {
       // Box–Muller would be slower; the sum of two uniforms is close enough to a bell for noise.
-      const x = centers[c * dim + j]! + noise * (rnd() + rnd() - 1) / Math.sqrt(dim) * 2;
+      const x = centers[c * dim + j]! + ((noise * (rnd() + rnd() - 1)) / Math.sqrt(dim)) * 2;
       out[i * dim + j] = x;
       norm += x * x;
     }

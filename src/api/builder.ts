@@ -32,7 +32,9 @@ builder.scalarType('JSON', {
   // Checked here, once for every JSON input, so that nothing downstream walks (or prints) a value 100,000 levels deep.
   parseValue: (v) => {
     if (jsonDepth(v) > MAX_JSON_DEPTH)
-      throw new GraphQLError(`Expected JSON nested at most ${MAX_JSON_DEPTH} levels deep but received a deeper value`, { extensions: { code: 'INVALID_INPUT' } });
+      throw new GraphQLError(`Expected JSON nested at most ${MAX_JSON_DEPTH} levels deep but received a deeper value`, {
+        extensions: { code: 'INVALID_INPUT' },
+      });
     return v;
   },
 });

@@ -91,7 +91,13 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
     metrics.rejected(e.code);
     return requestGraphQLError(e);
   };
-  const checkRole = (args: { contextValue: unknown; document: DocumentNode; operationName?: string | null; variableValues?: unknown; schema: import('graphql').GraphQLSchema }): GraphQLError | null => {
+  const checkRole = (args: {
+    contextValue: unknown;
+    document: DocumentNode;
+    operationName?: string | null;
+    variableValues?: unknown;
+    schema: import('graphql').GraphQLSchema;
+  }): GraphQLError | null => {
     const op = getOperationAST(args.document, args.operationName);
     const type = op?.operation ?? 'query';
     const request = (args.contextValue as { request?: Request }).request;
@@ -102,9 +108,20 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
     lists ??= listFieldNames(args.schema);
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
     const { cost, rerankImages } = estimateCost(args.document, args.operationName, variables, lists);
-    if (cost > options.maxCost) return refuse(new RequestError('QUERY_TOO_COMPLEX', `Query cost ${cost} is over the limit of ${options.maxCost} (lists multiply, reranked images and image queries count: lower limits or depths, or select fewer nested lists)`));
+    if (cost > options.maxCost)
+      return refuse(
+        new RequestError(
+          'QUERY_TOO_COMPLEX',
+          `Query cost ${cost} is over the limit of ${options.maxCost} (lists multiply, reranked images and image queries count: lower limits or depths, or select fewer nested lists)`,
+        ),
+      );
     if (rerankImages > options.maxRerankImages)
-      return refuse(new RequestError('QUERY_TOO_COMPLEX', `The request reranks ${rerankImages} images, over the limit of ${options.maxRerankImages} per request (LOUPE_MAX_RERANK_IMAGES): lower rerank.depth or send fewer searches`));
+      return refuse(
+        new RequestError(
+          'QUERY_TOO_COMPLEX',
+          `The request reranks ${rerankImages} images, over the limit of ${options.maxRerankImages} per request (LOUPE_MAX_RERANK_IMAGES): lower rerank.depth or send fewer searches`,
+        ),
+      );
     const roots: string[] = [];
     for (const sel of op?.selectionSet.selections ?? []) if (sel.kind === 'Field') roots.push(sel.name.value);
     for (const root of new Set(roots)) metrics.operation(type, root);
@@ -127,7 +144,10 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
         if (length !== null && !/^\d+$/.test(length)) throw new RequestError('BAD_REQUEST', 'Content-Length must be one non-negative integer');
         const max = request.method === 'POST' && isMultipart(request) ? options.maxRequestBytes : options.maxJsonBytes;
         if (length !== null && Number(length) > max)
-          throw new RequestError('PAYLOAD_TOO_LARGE', `Request body of ${length} bytes is over ${max} (${max === options.maxJsonBytes ? 'LOUPE_MAX_JSON_BYTES' : 'LOUPE_MAX_REQUEST_BYTES'})`);
+          throw new RequestError(
+            'PAYLOAD_TOO_LARGE',
+            `Request body of ${length} bytes is over ${max} (${max === options.maxJsonBytes ? 'LOUPE_MAX_JSON_BYTES' : 'LOUPE_MAX_REQUEST_BYTES'})`,
+          );
       } catch (e) {
         if (!(e instanceof RequestError)) throw e;
         metrics.rejected(e.code);
@@ -156,14 +176,17 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
         } catch {
           throw createGraphQLError('POST body sent invalid JSON.', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
         }
-        if (body === null || typeof body !== 'object') throw createGraphQLError('POST body is expected to be an object', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+        if (body === null || typeof body !== 'object')
+          throw createGraphQLError('POST body is expected to be an object', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
         return body as never;
       });
     },
     onParams({ params }) {
       const query = params.query;
       if (typeof query === 'string' && Buffer.byteLength(query) > options.maxQueryBytes)
-        throw refuse(new RequestError('PAYLOAD_TOO_LARGE', `Query document of ${Buffer.byteLength(query)} bytes is over ${options.maxQueryBytes} (LOUPE_MAX_QUERY_BYTES)`));
+        throw refuse(
+          new RequestError('PAYLOAD_TOO_LARGE', `Query document of ${Buffer.byteLength(query)} bytes is over ${options.maxQueryBytes} (LOUPE_MAX_QUERY_BYTES)`),
+        );
     },
     onParse({ setParseFn }) {
       setParseFn((source, opts) => parse(source, { ...opts, maxTokens: MAX_TOKENS }));
@@ -173,10 +196,13 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
         if (!result) return;
         const m = measureDocument(result as DocumentNode);
         const problem =
-          m.depth > options.maxDepth ? `Query depth ${m.depth} is over the limit of ${options.maxDepth}`
-          : m.aliases > options.maxAliases ? `Query uses ${m.aliases} aliases, over the limit of ${options.maxAliases}`
-          : m.fields > MAX_FIELDS ? `Query selects ${m.fields} fields after fragment expansion, over the limit of ${MAX_FIELDS}`
-          : null;
+          m.depth > options.maxDepth
+            ? `Query depth ${m.depth} is over the limit of ${options.maxDepth}`
+            : m.aliases > options.maxAliases
+              ? `Query uses ${m.aliases} aliases, over the limit of ${options.maxAliases}`
+              : m.fields > MAX_FIELDS
+                ? `Query selects ${m.fields} fields after fragment expansion, over the limit of ${MAX_FIELDS}`
+                : null;
         if (problem) throw refuse(new RequestError('QUERY_TOO_COMPLEX', problem));
       };
     },

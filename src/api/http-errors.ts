@@ -5,6 +5,11 @@ import type { ServerResponse } from 'node:http';
 
 export function sendJsonError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}, graphql = false): void {
   const body = JSON.stringify(graphql ? { errors: [{ message, extensions: { code } }] } : { error: { code, message } });
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(body);
 }

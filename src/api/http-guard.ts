@@ -58,8 +58,13 @@ export async function createHttpGuard(loupe: Loupe, log: Logger): Promise<HttpGu
       if (!stream) inFlight--;
       const notes = requestNotes.get(req);
       const line = {
-        requestId, method, path: pathname.slice(0, 200), status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10,
-        ...(notes?.key ? { key: notes.key } : {}), ...(notes?.operation ? { operation: notes.operation } : {}),
+        requestId,
+        method,
+        path: pathname.slice(0, 200),
+        status: res.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(notes?.key ? { key: notes.key } : {}),
+        ...(notes?.operation ? { operation: notes.operation } : {}),
         ...(res.writableFinished ? {} : { aborted: true }),
       };
       if (route === 'metrics' || route === 'ready') accessLog.debug('request', line);

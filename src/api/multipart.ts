@@ -37,7 +37,13 @@ function capped(request: Request, max: number, fetchAPI: FetchApi): Request {
       },
     }),
   );
-  return new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, signal: request.signal, body: limited, duplex: 'half' } as RequestInit);
+  return new fetchAPI.Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    signal: request.signal,
+    body: limited,
+    duplex: 'half',
+  } as RequestInit);
 }
 
 function refusalOf(e: unknown, limits: MultipartLimits): RequestError {
@@ -45,9 +51,12 @@ function refusalOf(e: unknown, limits: MultipartLimits): RequestError {
   const cause = (e as { cause?: unknown })?.cause;
   if (cause instanceof RequestError) return cause;
   const message = e instanceof Error ? e.message : String(e);
-  if (message.includes('LOUPE_MAX_REQUEST_BYTES')) return new RequestError('PAYLOAD_TOO_LARGE', `Multipart request body over ${limits.maxRequestBytes} bytes (LOUPE_MAX_REQUEST_BYTES)`);
-  if (message.startsWith('File size limit exceeded')) return new RequestError('PAYLOAD_TOO_LARGE', `An uploaded file is over ${limits.maxFileBytes} bytes (LOUPE_MAX_IMAGE_BYTES)`);
-  if (message.startsWith('Files limit exceeded')) return new RequestError('PAYLOAD_TOO_LARGE', `More than ${limits.maxFiles} files in one request (LOUPE_MAX_UPLOAD_FILES)`);
+  if (message.includes('LOUPE_MAX_REQUEST_BYTES'))
+    return new RequestError('PAYLOAD_TOO_LARGE', `Multipart request body over ${limits.maxRequestBytes} bytes (LOUPE_MAX_REQUEST_BYTES)`);
+  if (message.startsWith('File size limit exceeded'))
+    return new RequestError('PAYLOAD_TOO_LARGE', `An uploaded file is over ${limits.maxFileBytes} bytes (LOUPE_MAX_IMAGE_BYTES)`);
+  if (message.startsWith('Files limit exceeded'))
+    return new RequestError('PAYLOAD_TOO_LARGE', `More than ${limits.maxFiles} files in one request (LOUPE_MAX_UPLOAD_FILES)`);
   return badRequest(`the body could not be read as multipart/form-data (${preview(message, 120)})`);
 }
 
@@ -68,8 +77,7 @@ function place(operations: Record<string, unknown>, path: string, file: File, fi
   }
   const last = segments[segments.length - 1]!;
   const target = current as Record<string, unknown>;
-  if (!Object.hasOwn(target, last) || target[last] !== null)
-    throw badRequest(`map path ${preview(path)} must point at a null placeholder in operations`);
+  if (!Object.hasOwn(target, last) || target[last] !== null) throw badRequest(`map path ${preview(path)} must point at a null placeholder in operations`);
   target[last] = file;
 }
 
@@ -100,7 +108,8 @@ export async function parseMultipart(request: Request, limits: MultipartLimits, 
   } catch {
     throw badRequest('the field "map" is not valid JSON');
   }
-  if (map === null || typeof map !== 'object' || Array.isArray(map)) throw badRequest('the field "map" must be a JSON object of file field name → list of paths');
+  if (map === null || typeof map !== 'object' || Array.isArray(map))
+    throw badRequest('the field "map" must be a JSON object of file field name → list of paths');
   for (const [fileKey, paths] of Object.entries(map as Record<string, unknown>)) {
     if (!Array.isArray(paths) || paths.length === 0 || !paths.every((p) => typeof p === 'string'))
       throw badRequest(`map entry ${preview(fileKey)} must be a non-empty list of paths, not ${preview(paths)}`);

@@ -3,7 +3,16 @@
 // estimated cost in which lists multiply the cost of what they select and reranked images and image queries count
 // (with the reranked images also capped per request). Fragments are expanded with memoisation, so a fragment fan-out
 // bomb is measured in linear time, and fragment cycles count as over every limit.
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
+import {
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
 
 export interface QueryLimits {
   maxDepth: number;
@@ -126,7 +135,8 @@ function valueOf(node: ValueNode | undefined, variables: Record<string, unknown>
 type Arguments = readonly { name: { value: string }; value: ValueNode }[];
 
 const positive = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(v, CAP) : null);
-const objectOrNull = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+const objectOrNull = (v: unknown): Record<string, unknown> | null =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 
 /** The `limit` a field asks for, directly or inside an input object (search(input: { limit })). */
 function requestedLimit(args: Arguments, variables: Record<string, unknown>): number | null {
@@ -171,7 +181,12 @@ export interface OperationCost {
  * query; a list field multiplies the cost of its selections by its size (a search's `hits` by its limit, others by
  * DEFAULT_LIST_SIZE). Also counts the reranked images of the whole operation, for their own per-request cap.
  */
-export function estimateCost(doc: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>, lists: Set<string>): OperationCost {
+export function estimateCost(
+  doc: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown>,
+  lists: Set<string>,
+): OperationCost {
   const ops = operationsOf(doc);
   const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops[0];
   if (!op) return { cost: 0, rerankImages: 0 };

@@ -84,24 +84,26 @@ export async function startServer(loupe: Loupe, log: Logger, options: ServerOpti
   const guard = await createHttpGuard(loupe, log); // keys, request ids, access log, /metrics, shutdown drain
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
   const assets = loadWebAssets(webDir, log);
-  const server = createServer(guard.wrap(async (req, res) => {
-    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
-    const read = req.method === 'GET' || req.method === 'HEAD';
-    if (read && (pathname === '/' || pathname === '/index.html')) {
-      const page = assets.get('index.html');
-      if (page) return sendStatic(req.method, res, page, true);
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`The Loupe web page is not built (no ${join(webDir, 'index.html')}): run \`npm run build:web\`. GraphiQL is at /graphql.\n`);
-      return;
-    }
-    if (pathname.startsWith('/assets/')) {
-      const file = read ? assets.get(pathname.slice('/assets/'.length)) : undefined;
-      if (file && !pathname.slice('/assets/'.length).includes('/') && pathname !== '/assets/index.html') return sendStatic(req.method, res, file, false);
-      return sendJsonError(res, 404, 'NOT_FOUND', `No such asset: ${pathname.slice(0, 200)}`);
-    }
-    if (pathname.startsWith(MEDIA_PREFIX)) return handleMediaRequest(req, res, pathname, loupe.media, log);
-    await yoga.handle(req, res);
-  }));
+  const server = createServer(
+    guard.wrap(async (req, res) => {
+      const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+      const read = req.method === 'GET' || req.method === 'HEAD';
+      if (read && (pathname === '/' || pathname === '/index.html')) {
+        const page = assets.get('index.html');
+        if (page) return sendStatic(req.method, res, page, true);
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`The Loupe web page is not built (no ${join(webDir, 'index.html')}): run \`npm run build:web\`. GraphiQL is at /graphql.\n`);
+        return;
+      }
+      if (pathname.startsWith('/assets/')) {
+        const file = read ? assets.get(pathname.slice('/assets/'.length)) : undefined;
+        if (file && !pathname.slice('/assets/'.length).includes('/') && pathname !== '/assets/index.html') return sendStatic(req.method, res, file, false);
+        return sendJsonError(res, 404, 'NOT_FOUND', `No such asset: ${pathname.slice(0, 200)}`);
+      }
+      if (pathname.startsWith(MEDIA_PREFIX)) return handleMediaRequest(req, res, pathname, loupe.media, log);
+      await yoga.handle(req, res);
+    }),
+  );
   server.requestTimeout = 10 * 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

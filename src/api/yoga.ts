@@ -29,10 +29,12 @@ export function requestIdOf(value: string | null | undefined): string {
 function bundledGraphiQL(): (options?: GraphiQLOptions) => Promise<string> {
   let page: Promise<string> | null = null;
   return (options) => {
-    page ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)).catch((e: unknown) => {
-      page = null;
-      throw e;
-    });
+    page ??= import('@graphql-yoga/render-graphiql')
+      .then((m) => m.renderGraphiQL(options))
+      .catch((e: unknown) => {
+        page = null;
+        throw e;
+      });
     return page;
   };
 }
@@ -49,7 +51,14 @@ export function createApi(loupe: Loupe, log: Logger): LoupeYoga {
     // documented codes), not by yoga's own 25 MB default. Multipart parts: at most maxUploadFiles files of maxImageBytes.
     maxRequestBodySize: false,
     fetchAPI: createFetch({
-      formDataLimits: { files: c.maxUploadFiles, fileSize: c.maxImageBytes, fieldSize: c.maxJsonBytes, fields: 1_000, parts: c.maxUploadFiles + 1_000, headerSize: 16 * 1024 },
+      formDataLimits: {
+        files: c.maxUploadFiles,
+        fileSize: c.maxImageBytes,
+        fieldSize: c.maxJsonBytes,
+        fields: 1_000,
+        parts: c.maxUploadFiles + 1_000,
+        headerSize: 16 * 1024,
+      },
     }),
     // Browsers: same-origin always; other origins only when listed (LOUPE_CORS_ORIGINS).
     cors: c.corsOrigins.length

@@ -24,11 +24,15 @@ export function registerKeyCommands(program: Command): void {
     .option('--data-dir <dir>', 'state folder (LOUPE_DATA_DIR)')
     .option('--json', 'print {"id","prefix","role","key"}')
     .action(async (opts: { role: string; name: string; rate?: number; burst?: number; dataDir?: string; json?: boolean }) => {
-      const { key, stored } = await withAccess(opts.dataDir, (a) => a.createKey({ role: opts.role as 'admin' | 'read', name: opts.name, ratePerSec: opts.rate ?? null, burst: opts.burst ?? null }));
+      const { key, stored } = await withAccess(opts.dataDir, (a) =>
+        a.createKey({ role: opts.role as 'admin' | 'read', name: opts.name, ratePerSec: opts.rate ?? null, burst: opts.burst ?? null }),
+      );
       if (opts.json) process.stdout.write(`${JSON.stringify({ id: stored.id, prefix: stored.prefix, role: stored.role, key })}\n`);
       else {
         process.stdout.write(`${key}\n`);
-        process.stderr.write(`created ${stored.role} key ${stored.id} (${stored.prefix}…); it is shown only now. Send it as \`x-api-key: <key>\` or \`Authorization: Bearer <key>\`.\n`);
+        process.stderr.write(
+          `created ${stored.role} key ${stored.id} (${stored.prefix}…); it is shown only now. Send it as \`x-api-key: <key>\` or \`Authorization: Bearer <key>\`.\n`,
+        );
       }
     });
   keys

@@ -105,11 +105,17 @@ program
       // The id is the path relative to the folder; no text field, so only the pixels are embedded.
       items = (await listImages(source)).map((f) => ({ id: relative(source, f), fields: {}, file: f }));
     } else {
-      const urls = (await readFile(source, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+      const urls = (await readFile(source, 'utf8'))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'));
       items = urls.map((u) => ({ id: u, fields: { image: u } }));
     }
     if (!items.length) fail(`no images found in ${source}`);
-    const bar = new cliProgress.SingleBar({ format: 'indexing [{bar}] {value}/{total} | failed {failed} | {eta_formatted} left', stream: process.stderr }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      { format: 'indexing [{bar}] {value}/{total} | failed {failed} | {eta_formatted} left', stream: process.stderr },
+      cliProgress.Presets.shades_classic,
+    );
     bar.start(items.length, 0, { failed: 0 });
     const failures: ops.DocumentResult[] = [];
     for (let i = 0; i < items.length; i += opts.batch) {
@@ -151,34 +157,70 @@ program
   .option('--min-score <p|default>', 'with reranking: keep only hits the detector scores at least p (0..1), or at its calibrated default ("is it there?")')
   .option('--json', 'print {"hits":[{"id","score","highlights":[{"field","box"}]}]}')
   .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
-  .action(async (query: string, opts: { index: string; limit: number; method: string; json?: boolean; url: string; fields?: string; rerank?: boolean; rerankDepth?: number; rerankModel?: string; minScore?: string }) => {
-    if (opts.minScore !== undefined && opts.minScore !== 'default' && !(Number(opts.minScore) >= 0 && Number(opts.minScore) <= 1)) {
-      fail(`--min-score takes a number from 0 to 1 or "default", not ${JSON.stringify(opts.minScore)}`);
-    }
-    const cutoff = opts.minScore === undefined ? {} : opts.minScore === 'default' ? { useDefaultMinScore: true } : { minScore: Number(opts.minScore) };
-    const rerank = opts.rerank || opts.rerankDepth !== undefined || opts.rerankModel !== undefined || opts.minScore !== undefined
-      ? { depth: opts.rerankDepth, model: opts.rerankModel, ...cutoff } : undefined;
-    const res = await ops.execute(client(opts), ops.SearchDocument, {
-      index: opts.index,
-      input: {
-        q: query, limit: opts.limit, method: opts.method.toUpperCase() as ops.SearchMethod, rerank,
-        ...(opts.fields ? { searchableAttributes: opts.fields.split(',').map((f) => f.trim()).filter(Boolean) } : {}),
+  .action(
+    async (
+      query: string,
+      opts: {
+        index: string;
+        limit: number;
+        method: string;
+        json?: boolean;
+        url: string;
+        fields?: string;
+        rerank?: boolean;
+        rerankDepth?: number;
+        rerankModel?: string;
+        minScore?: string;
       },
-    });
-    if (res.search.__typename === 'LoupeError') fail(`${res.search.code}: ${res.search.message}`);
-    const hits = res.search.hits;
-    if (opts.json) {
-      const out = { hits: hits.map((h) => ({ id: h.id, score: h.score, highlights: h.highlights.map((x) => (x.box ? { field: x.field, box: x.box } : { field: x.field, text: x.text })) })) };
-      process.stdout.write(`${JSON.stringify(out)}\n`);
-      return;
-    }
-    if (!hits.length) process.stdout.write('no hits\n');
-    hits.forEach((h, i) => {
-      const where = h.highlights.map((x) => (x.box ? `${x.field} [${x.box.x1},${x.box.y1},${x.box.x2},${x.box.y2}]` : `${x.field}: "${(x.text ?? '').slice(0, 60)}"`)).join('; ');
-      process.stdout.write(`${String(i + 1).padStart(2)}. ${h.score.toFixed(4)}  ${h.id}  ${where}\n`);
-    });
-    process.stderr.write(`${hits.length} hits in ${res.search.processingTimeMs} ms\n`);
-  });
+    ) => {
+      if (opts.minScore !== undefined && opts.minScore !== 'default' && !(Number(opts.minScore) >= 0 && Number(opts.minScore) <= 1)) {
+        fail(`--min-score takes a number from 0 to 1 or "default", not ${JSON.stringify(opts.minScore)}`);
+      }
+      const cutoff = opts.minScore === undefined ? {} : opts.minScore === 'default' ? { useDefaultMinScore: true } : { minScore: Number(opts.minScore) };
+      const rerank =
+        opts.rerank || opts.rerankDepth !== undefined || opts.rerankModel !== undefined || opts.minScore !== undefined
+          ? { depth: opts.rerankDepth, model: opts.rerankModel, ...cutoff }
+          : undefined;
+      const res = await ops.execute(client(opts), ops.SearchDocument, {
+        index: opts.index,
+        input: {
+          q: query,
+          limit: opts.limit,
+          method: opts.method.toUpperCase() as ops.SearchMethod,
+          rerank,
+          ...(opts.fields
+            ? {
+                searchableAttributes: opts.fields
+                  .split(',')
+                  .map((f) => f.trim())
+                  .filter(Boolean),
+              }
+            : {}),
+        },
+      });
+      if (res.search.__typename === 'LoupeError') fail(`${res.search.code}: ${res.search.message}`);
+      const hits = res.search.hits;
+      if (opts.json) {
+        const out = {
+          hits: hits.map((h) => ({
+            id: h.id,
+            score: h.score,
+            highlights: h.highlights.map((x) => (x.box ? { field: x.field, box: x.box } : { field: x.field, text: x.text })),
+          })),
+        };
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+        return;
+      }
+      if (!hits.length) process.stdout.write('no hits\n');
+      hits.forEach((h, i) => {
+        const where = h.highlights
+          .map((x) => (x.box ? `${x.field} [${x.box.x1},${x.box.y1},${x.box.x2},${x.box.y2}]` : `${x.field}: "${(x.text ?? '').slice(0, 60)}"`))
+          .join('; ');
+        process.stdout.write(`${String(i + 1).padStart(2)}. ${h.score.toFixed(4)}  ${h.id}  ${where}\n`);
+      });
+      process.stderr.write(`${hits.length} hits in ${res.search.processingTimeMs} ms\n`);
+    },
+  );
 
 program
   .command('indexes')

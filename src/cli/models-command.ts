@@ -45,7 +45,10 @@ export function registerModelsCommand(program: Command): void {
           } else bar.update(p.allReceived, payload);
         },
       }).finally(() => started && bar.stop());
-      for (const f of result.files) process.stderr.write(`  ${f.path}  ${f.size} bytes  sha256 ${f.sha256}${f.resumedFrom > 0 && f.resumedFrom < f.size ? ` (resumed at ${f.resumedFrom})` : ''}\n`);
+      for (const f of result.files)
+        process.stderr.write(
+          `  ${f.path}  ${f.size} bytes  sha256 ${f.sha256}${f.resumedFrom > 0 && f.resumedFrom < f.size ? ` (resumed at ${f.resumedFrom})` : ''}\n`,
+        );
       if (result.report.ok) process.stdout.write(`installed ${result.name} (${result.report.kind}) in ${result.dir}: contract OK\n`);
       else process.stdout.write(`installed ${result.name} in ${result.dir}, but it violates the contract: ${result.report.error}\n`);
       if (result.note) process.stderr.write(`note: ${result.note}\n`);

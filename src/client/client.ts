@@ -23,7 +23,11 @@ export class LoupeClient {
   ) {}
 
   async request<T>(query: string, variables: Record<string, unknown> = {}, uploads: UploadPart[] = []): Promise<T> {
-    const files = uploads.map((u) => ({ path: u.path, name: u.name, file: new Blob([u.bytes as Uint8Array<ArrayBuffer>], { type: u.type ?? 'application/octet-stream' }) }));
+    const files = uploads.map((u) => ({
+      path: u.path,
+      name: u.name,
+      file: new Blob([u.bytes as Uint8Array<ArrayBuffer>], { type: u.type ?? 'application/octet-stream' }),
+    }));
     let res: Response;
     try {
       res = await fetch(this.endpoint, graphqlRequestInit(query, variables, files, this.headers));

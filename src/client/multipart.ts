@@ -11,7 +11,12 @@ export interface GraphQLFilePart {
 }
 
 /** fetch() init for one GraphQL operation; `headers` are added to every request (an API key, say). */
-export function graphqlRequestInit(query: string, variables: unknown, files: readonly GraphQLFilePart[] = [], headers: Record<string, string> = {}): RequestInit {
+export function graphqlRequestInit(
+  query: string,
+  variables: unknown,
+  files: readonly GraphQLFilePart[] = [],
+  headers: Record<string, string> = {},
+): RequestInit {
   const operations = JSON.stringify({ query, variables });
   if (files.length === 0) {
     return { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: operations };

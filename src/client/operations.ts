@@ -3,13 +3,7 @@
 import type { LoupeClient, UploadPart } from './client.js';
 import type { AddDocumentsMutation, SearchQuery, TypedDocumentString } from './generated/graphql.js';
 
-export {
-  AddDocumentsDocument,
-  CreateIndexDocument,
-  GetIndexDocument,
-  ListIndexesDocument,
-  SearchDocument,
-} from './generated/graphql.js';
+export { AddDocumentsDocument, CreateIndexDocument, GetIndexDocument, ListIndexesDocument, SearchDocument } from './generated/graphql.js';
 export type * from './generated/graphql.js';
 
 /** Sends a typed document: the variables are checked against the operation and the result comes back typed. */

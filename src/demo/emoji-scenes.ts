@@ -30,8 +30,14 @@ export interface EmojiScene {
 
 const ASSETS = fileURLToPath(new URL('../../src/demo/assets/', import.meta.url));
 const BACKGROUNDS: [string, string][] = [
-  ['#ffffff', '#ffffff'], ['#f4efe0', '#f4efe0'], ['#dfe9f5', '#ffffff'], ['#e8f5e0', '#c9e4c0'],
-  ['#fde2e4', '#fff1e6'], ['#d9d9d9', '#f5f5f5'], ['#fff3c4', '#ffe08a'], ['#cfe8ef', '#9fc9d8'],
+  ['#ffffff', '#ffffff'],
+  ['#f4efe0', '#f4efe0'],
+  ['#dfe9f5', '#ffffff'],
+  ['#e8f5e0', '#c9e4c0'],
+  ['#fde2e4', '#fff1e6'],
+  ['#d9d9d9', '#f5f5f5'],
+  ['#fff3c4', '#ffe08a'],
+  ['#cfe8ef', '#9fc9d8'],
 ];
 
 let atlas: Promise<{ meta: Atlas; rgba: Buffer; width: number }> | null = null;
@@ -75,7 +81,13 @@ async function cutTile(i: number): Promise<{ png: Buffer; opaque: Box; side: num
       }
     }
   }
-  return { png: await sharp(px, { raw: { width: s, height: s, channels: 4 } }).png().toBuffer(), opaque, side: s };
+  return {
+    png: await sharp(px, { raw: { width: s, height: s, channels: 4 } })
+      .png()
+      .toBuffer(),
+    opaque,
+    side: s,
+  };
 }
 
 const overlaps = (a: Box, b: Box, gap: number) => a.x1 < b.x2 + gap && b.x1 < a.x2 + gap && a.y1 < b.y2 + gap && b.y1 < a.y2 + gap;
@@ -99,12 +111,18 @@ export async function renderEmojiScene(seed: number, width = 640, height = 480):
     const top = Math.floor(rnd() * (height - side));
     const { png, opaque, side: s } = await tile(t);
     const k = side / s;
-    const box = { x1: Math.floor(left + opaque.x1 * k), y1: Math.floor(top + opaque.y1 * k), x2: Math.ceil(left + opaque.x2 * k), y2: Math.ceil(top + opaque.y2 * k) };
+    const box = {
+      x1: Math.floor(left + opaque.x1 * k),
+      y1: Math.floor(top + opaque.y1 * k),
+      x2: Math.ceil(left + opaque.x2 * k),
+      y2: Math.ceil(top + opaque.y2 * k),
+    };
     if (objects.some((o) => o.name === entry.name || overlaps(o.box, box, 6))) continue;
     objects.push({ name: entry.name, style: entry.style, box });
     layers.push({ input: await sharp(png).resize(side, side, { kernel: 'lanczos3' }).png().toBuffer(), left, top });
   }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">` +
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">` +
     `<stop offset="0" stop-color="${c1}"/><stop offset="1" stop-color="${c2}"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/></svg>`;
   const png = await sharp(Buffer.from(svg)).composite(layers).png().toBuffer();
   return { id: `emoji-${String(seed).padStart(4, '0')}`, caption: joinNames(objects.map((o) => o.name)), width, height, objects, png };

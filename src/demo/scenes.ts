@@ -4,13 +4,24 @@ import sharp from 'sharp';
 import type { Box } from '../domain/types.js';
 
 export const DEMO_COLOURS: Record<string, string> = {
-  red: '#e02020', orange: '#f28c18', yellow: '#f5d90a', green: '#2aa845', cyan: '#1ec8d8', blue: '#2546e0',
-  purple: '#8a2be2', pink: '#f06eb4', brown: '#8b5a2b', black: '#151515',
+  red: '#e02020',
+  orange: '#f28c18',
+  yellow: '#f5d90a',
+  green: '#2aa845',
+  cyan: '#1ec8d8',
+  blue: '#2546e0',
+  purple: '#8a2be2',
+  pink: '#f06eb4',
+  brown: '#8b5a2b',
+  black: '#151515',
 };
 const BACKGROUNDS = [
   { name: 'white', svg: '<rect width="100%" height="100%" fill="#ffffff"/>' },
   { name: 'grey', svg: '<rect width="100%" height="100%" fill="#b8b8b8"/>' },
-  { name: 'pale', svg: '<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#fdfbf0"/><stop offset="1" stop-color="#d9e4ea"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>' },
+  {
+    name: 'pale',
+    svg: '<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#fdfbf0"/><stop offset="1" stop-color="#d9e4ea"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>',
+  },
 ];
 const SHAPES = ['circle', 'square', 'triangle'] as const;
 

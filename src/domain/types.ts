@@ -16,10 +16,7 @@ export interface DecodedImage {
   channels: 3;
 }
 
-export type GridRegionMethod =
-  | { kind: 'none' }
-  | { kind: 'simple'; hn: number; wn: number }
-  | { kind: 'overlap'; hn: number; wn: number };
+export type GridRegionMethod = { kind: 'none' } | { kind: 'simple'; hn: number; wn: number } | { kind: 'overlap'; hn: number; wn: number };
 
 /** Model-proposed regions: YOLOX detections or DINO attention maps (v1: mean of heads, v2: each head). */
 export interface DetectorRegionMethod {

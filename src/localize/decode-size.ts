@@ -34,9 +34,7 @@ export function decodeSize(method: RegionMethod, width: number, height: number, 
   const input = needs.detectorInput;
   if (input && (method.kind === 'yolox' || method.kind === 'dino-v1' || method.kind === 'dino-v2')) {
     // YOLOX letterboxes (the long side fits); DINO squashes (each side is resized on its own).
-    const detector = method.kind === 'yolox'
-      ? Math.min(input.width / width, input.height / height)
-      : Math.max(input.width / width, input.height / height);
+    const detector = method.kind === 'yolox' ? Math.min(input.width / width, input.height / height) : Math.max(input.width / width, input.height / height);
     scale = Math.max(scale, CROP_OVERSAMPLE * detector);
   }
   if (!(scale < MIN_SHRINK)) return { width, height };

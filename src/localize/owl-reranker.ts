@@ -47,7 +47,12 @@ export function owlBatchSize(size: number, images: number, budgetBytes = OWL_BAT
  * Scores images for one query; one verdict per image (null when the model finds no box at all). The page is one
  * ONNX run (the query is encoded once, the image tower runs over the whole batch) unless the tensor budget splits it.
  */
-export async function owlRerank(model: OwlDetector, query: OwlQuery, images: DecodedImage[], batchSize = owlBatchSize(model.preprocessing.size, images.length)): Promise<(OwlVerdict | null)[]> {
+export async function owlRerank(
+  model: OwlDetector,
+  query: OwlQuery,
+  images: DecodedImage[],
+  batchSize = owlBatchSize(model.preprocessing.size, images.length),
+): Promise<(OwlVerdict | null)[]> {
   const out: (OwlVerdict | null)[] = [];
   let queryPixels: Float32Array | null = null;
   if (typeof query !== 'string') {
@@ -68,7 +73,9 @@ export async function owlRerank(model: OwlDetector, query: OwlQuery, images: Dec
     for (let j = 0; j < batch.length; j++) {
       const img = batch[j]!;
       const det = await decodeOwl(logits.subarray(j * patches * queries, (j + 1) * patches * queries), boxes.subarray(j * patches * 4, (j + 1) * patches * 4), {
-        imageWidth: img.width, imageHeight: img.height, topK: 1,
+        imageWidth: img.width,
+        imageHeight: img.height,
+        topK: 1,
       });
       if (!det.scores.length) {
         out.push(null);

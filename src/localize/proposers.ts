@@ -106,8 +106,13 @@ export class RegionProposer {
     const input = await letterbox(image, { width: model.inputWidth, height: model.inputHeight });
     const output = await model.run(input.tensor);
     return decodeYolox(output, {
-      scale: input.scale, imageWidth: image.width, imageHeight: image.height,
-      inputWidth: model.inputWidth, inputHeight: model.inputHeight, strides: model.strides, scoreThreshold: 0.05,
+      scale: input.scale,
+      imageWidth: image.width,
+      imageHeight: image.height,
+      inputWidth: model.inputWidth,
+      inputHeight: model.inputHeight,
+      strides: model.strides,
+      scoreThreshold: 0.05,
     });
   }
 
@@ -116,7 +121,11 @@ export class RegionProposer {
     const pixels = await preprocessBatch(image, new Float32Array([0, 0, image.width, image.height]), { ...model.preprocessing, mode: 'squash' });
     const { attentions, heads } = await model.attentions(pixels);
     return attentionToBoxes(attentions, {
-      heads, gridWidth: model.gridWidth, gridHeight: model.gridHeight, imageWidth: image.width, imageHeight: image.height,
+      heads,
+      gridWidth: model.gridWidth,
+      gridHeight: model.gridHeight,
+      imageWidth: image.width,
+      imageHeight: image.height,
       mode: method.kind === 'dino-v1' ? 'v1' : 'v2',
     });
   }

@@ -30,7 +30,12 @@ export function isDetectorMethod(method: RegionMethod): method is DetectorRegion
 }
 
 // Names from input are looked up in Maps: a plain object would answer `constructor` or `__proto__`.
-const DETECTORS = new Map<string, DetectorRegionMethod['kind']>([['yolox', 'yolox'], ['marqo-yolo', 'yolox'], ['dino-v1', 'dino-v1'], ['dino-v2', 'dino-v2']]);
+const DETECTORS = new Map<string, DetectorRegionMethod['kind']>([
+  ['yolox', 'yolox'],
+  ['marqo-yolo', 'yolox'],
+  ['dino-v1', 'dino-v1'],
+  ['dino-v2', 'dino-v2'],
+]);
 const DETECTOR_PARAMS = ['model', 'maxProposals', 'nmsIou', 'minArea', 'maxAspect'];
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -41,9 +46,14 @@ function num(v: unknown, name: string, lo: number, hi: number, integer: boolean)
   return n;
 }
 
-function detector(kind: DetectorRegionMethod['kind'], params: ReadonlyMap<string, unknown>, defaultModel: (kind: DetectorRegionMethod['kind']) => string): DetectorRegionMethod {
+function detector(
+  kind: DetectorRegionMethod['kind'],
+  params: ReadonlyMap<string, unknown>,
+  defaultModel: (kind: DetectorRegionMethod['kind']) => string,
+): DetectorRegionMethod {
   const unknown = [...params].filter(([k, v]) => v !== undefined && v !== null && !DETECTOR_PARAMS.includes(k)).map(([k]) => k);
-  if (unknown.length) throw new LoupeError('INVALID_INPUT', `Unknown parameter ${preview(unknown[0])} for region method ${kind}; expected ${DETECTOR_PARAMS.join(', ')}`);
+  if (unknown.length)
+    throw new LoupeError('INVALID_INPUT', `Unknown parameter ${preview(unknown[0])} for region method ${kind}; expected ${DETECTOR_PARAMS.join(', ')}`);
   const p = Object.fromEntries([...params].filter(([k]) => DETECTOR_PARAMS.includes(k))) as Record<string, unknown>;
   const model = p.model ?? defaultModel(kind);
   if (typeof model !== 'string' || !MODEL_NAME.test(model)) throw invalidArgument('a model folder name', 'model', model);
@@ -85,7 +95,8 @@ export function parseAnyRegionMethod(input: string | RegionMethodFields, default
     }
     return detector(kind, params, defaultModel);
   }
-  if (input === null || typeof input !== 'object' || typeof input.method !== 'string') throw invalidArgument('a region method string or { method, ... }', 'region method', input);
+  if (input === null || typeof input !== 'object' || typeof input.method !== 'string')
+    throw invalidArgument('a region method string or { method, ... }', 'region method', input);
   const kind = DETECTORS.get(input.method.trim().toLowerCase());
   if (!kind) return parseGrid({ method: input.method, hn: input.hn ?? undefined, wn: input.wn ?? undefined });
   if (input.hn != null || input.wn != null) throw new LoupeError('INVALID_INPUT', `Region method ${kind} takes no hn/wn parameters`);

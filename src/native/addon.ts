@@ -53,14 +53,7 @@ export interface RawAddon {
     pad: number,
   ): Promise<{ tensor: Float32Array; scale: number }>;
   gpuInfo(): { built: boolean; devices: number };
-  nms(
-    boxes: Float32Array,
-    scores: Float32Array,
-    iouThreshold: number,
-    maxOutputs: number,
-    scoreThreshold: number,
-    device: RawDevice,
-  ): Promise<Int32Array>;
+  nms(boxes: Float32Array, scores: Float32Array, iouThreshold: number, maxOutputs: number, scoreThreshold: number, device: RawDevice): Promise<Int32Array>;
   decodeYolox(
     output: Float32Array,
     classes: number,
@@ -110,7 +103,12 @@ const AVX2_FLAGS = ['avx2', 'fma', 'f16c', 'popcnt'];
 export function cpuHasAvx2(cpuinfo: string | null = readCpuinfo()): boolean {
   const line = cpuinfo?.split('\n').find((l) => l.startsWith('flags'));
   if (!line) return false;
-  const flags = new Set(line.slice(line.indexOf(':') + 1).trim().split(/\s+/));
+  const flags = new Set(
+    line
+      .slice(line.indexOf(':') + 1)
+      .trim()
+      .split(/\s+/),
+  );
   return AVX2_FLAGS.every((f) => flags.has(f));
 }
 

@@ -74,11 +74,7 @@ export function checkBoxesInImage(boxes: Float32Array, name: string, width: numb
     const y1 = Math.min(Math.max(b[1]!, 0), height);
     const y2 = Math.min(Math.max(b[3]!, 0), height);
     if (!(x2 > x1 && y2 > y1)) {
-      throw invalidArgument(
-        `a box [x1,y1,x2,y2] with positive area after clipping to the ${width}x${height} image`,
-        `${name}[${i}]`,
-        Array.from(b),
-      );
+      throw invalidArgument(`a box [x1,y1,x2,y2] with positive area after clipping to the ${width}x${height} image`, `${name}[${i}]`, Array.from(b));
     }
   }
   return n;

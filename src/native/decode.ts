@@ -95,9 +95,7 @@ export function decodeOwl(logits: Float32Array, predBoxes: Float32Array, opts: O
     }
     const scoreThreshold = opts.scoreThreshold === undefined ? 0 : checkNumber(opts.scoreThreshold, 'opts.scoreThreshold');
     const topK = opts.topK === undefined ? 100 : checkInteger(opts.topK, 'opts.topK', 0, 1 << 20);
-    return callNative('decodeOwl', () =>
-      addon.decodeOwl(logits, predBoxes, queries, imageWidth, imageHeight, opts.padToSquare ?? false, scoreThreshold, topK),
-    );
+    return callNative('decodeOwl', () => addon.decodeOwl(logits, predBoxes, queries, imageWidth, imageHeight, opts.padToSquare ?? false, scoreThreshold, topK));
   } catch (e) {
     return Promise.reject(e);
   }

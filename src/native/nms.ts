@@ -31,7 +31,8 @@ function checkCommon(boxes: Float32Array, scores: Float32Array, opts: NmsOptions
     throw invalidArgument(`4 * scores.length = ${scores.length * 4} values`, 'boxes.length', boxes.length);
   }
   const badBox = firstNaN(boxes);
-  if (badBox >= 0) throw invalidArgument('box coordinates that are not NaN', `boxes[${badBox >> 2}]`, Array.from(boxes.subarray(badBox & ~3, (badBox & ~3) + 4)));
+  if (badBox >= 0)
+    throw invalidArgument('box coordinates that are not NaN', `boxes[${badBox >> 2}]`, Array.from(boxes.subarray(badBox & ~3, (badBox & ~3) + 4)));
   const badScore = firstNaN(scores);
   if (badScore >= 0) throw invalidArgument('a score that is not NaN', `scores[${badScore}]`, scores[badScore]);
   if (typeof opts !== 'object' || opts === null) throw invalidArgument('an NmsOptions object', 'opts', opts);

@@ -64,10 +64,7 @@ export function isLoopbackAddress(address: string): boolean {
  * than IPv4-mapped (IPv4-compatible ::/96, NAT64, SIIT, 6to4, Teredo) is always refused: the IPv4 address such a
  * form reaches is decided by a translator or tunnel, not by this check.
  */
-export function addressRefusal(
-  address: string,
-  policy: Pick<ImageSourcePolicy, 'allowLoopback' | 'allowPrivateNetwork'>,
-): string | null {
+export function addressRefusal(address: string, policy: Pick<ImageSourcePolicy, 'allowLoopback' | 'allowPrivateNetwork'>): string | null {
   let range: string;
   try {
     range = addressRange(address);
@@ -85,11 +82,7 @@ export function addressRefusal(
   return `a non-public address (${range})`;
 }
 
-export function assertAddressAllowed(
-  address: string,
-  host: string,
-  policy: Pick<ImageSourcePolicy, 'allowLoopback' | 'allowPrivateNetwork'>,
-): void {
+export function assertAddressAllowed(address: string, host: string, policy: Pick<ImageSourcePolicy, 'allowLoopback' | 'allowPrivateNetwork'>): void {
   const reason = addressRefusal(address, policy);
   if (reason !== null) {
     const via = host === address ? '' : `: ${host} resolves to ${address}`;

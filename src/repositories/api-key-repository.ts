@@ -23,7 +23,17 @@ export interface NewApiKey {
   burst: number | null;
 }
 
-type Row = { id: number; prefix: string; role: string; name: string; ratePerSec: number | null; burst: number | null; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };
+type Row = {
+  id: number;
+  prefix: string;
+  role: string;
+  name: string;
+  ratePerSec: number | null;
+  burst: number | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+};
 
 const toKey = (r: Row): StoredApiKey => ({ ...r, role: r.role as Role });
 const select = { id: true, prefix: true, role: true, name: true, ratePerSec: true, burst: true, createdAt: true, lastUsedAt: true, revokedAt: true } as const;

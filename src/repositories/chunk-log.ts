@@ -38,7 +38,12 @@ export class ChunkLog {
       if (!rows.length) return;
       yield {
         seqs: BigInt64Array.from(rows.map((r) => r.seq)),
-        vectors: withVectors ? bytesToVectors(rows.map((r) => r.vector!), dim) : new Float32Array(0),
+        vectors: withVectors
+          ? bytesToVectors(
+              rows.map((r) => r.vector!),
+              dim,
+            )
+          : new Float32Array(0),
         metas: rows.map((r) => ({
           documentPk: r.document_id,
           field: r.field,

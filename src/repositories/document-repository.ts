@@ -78,7 +78,13 @@ export class DocumentRepository {
   constructor(private readonly prisma: Db) {}
 
   /** Inserts or replaces one document and all its chunks in one transaction (see replaceMany). */
-  async replace(indexId: number, externalId: string, fields: DocumentFields, media: Record<string, MediaInfo>, chunks: NewChunk[]): Promise<{ replaced: boolean }> {
+  async replace(
+    indexId: number,
+    externalId: string,
+    fields: DocumentFields,
+    media: Record<string, MediaInfo>,
+    chunks: NewChunk[],
+  ): Promise<{ replaced: boolean }> {
     const [result] = await this.replaceMany(indexId, [{ externalId, fields, media, chunks }]);
     return result!;
   }
@@ -94,33 +100,34 @@ export class DocumentRepository {
     const ids = docs.map((d) => d.externalId);
     if (new Set(ids).size !== ids.length) throw new Error('replaceMany: external ids must be distinct within one call');
     const rows = chunkRows(docs);
-    return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT 1 FROM indexes WHERE id = ${indexId} FOR UPDATE`;
-      const found = await tx.$queryRaw<{ id: bigint; external_id: string }[]>`
+    return this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT 1 FROM indexes WHERE id = ${indexId} FOR UPDATE`;
+        const found = await tx.$queryRaw<{ id: bigint; external_id: string }[]>`
         SELECT id, external_id FROM documents WHERE index_id = ${indexId} AND external_id = ANY(${ids}::text[])`;
-      const existing = new Map(found.map((d) => [d.external_id, d.id]));
-      let deletedMax = 0n;
-      if (existing.size) {
-        const pks = [...existing.values()];
-        const old = docs.filter((d) => existing.has(d.externalId));
-        const [gone] = await tx.$queryRaw<{ max: bigint | null }[]>`
+        const existing = new Map(found.map((d) => [d.external_id, d.id]));
+        let deletedMax = 0n;
+        if (existing.size) {
+          const pks = [...existing.values()];
+          const old = docs.filter((d) => existing.has(d.externalId));
+          const [gone] = await tx.$queryRaw<{ max: bigint | null }[]>`
           WITH gone AS (DELETE FROM chunks WHERE document_id = ANY(${pks}::bigint[]) RETURNING seq),
           logged AS (
             INSERT INTO chunk_deletions (seq, index_id, chunk_seq)
             SELECT nextval('loupe_seq'), ${indexId}, gone.seq FROM gone
             RETURNING seq)
           SELECT max(seq) AS max FROM logged`;
-        deletedMax = gone?.max ?? 0n;
-        await tx.$executeRaw`
+          deletedMax = gone?.max ?? 0n;
+          await tx.$executeRaw`
           UPDATE documents d SET fields = v.fields::jsonb, media = v.media::jsonb, updated_at = now()
           FROM unnest(${old.map((d) => existing.get(d.externalId)!)}::bigint[], ${old.map((d) => JSON.stringify(d.fields))}::text[],
                       ${old.map((d) => JSON.stringify(d.media))}::text[]) AS v(id, fields, media)
           WHERE d.id = v.id`;
-      }
-      const fresh = docs.filter((d) => !existing.has(d.externalId));
-      // New documents, every chunk (documents by external id: new ones from the INSERT, replaced ones as they were) and
-      // the index's last sequence number, in one statement; the chunk FK is checked at its end, after both inserts.
-      await tx.$executeRaw`
+        }
+        const fresh = docs.filter((d) => !existing.has(d.externalId));
+        // New documents, every chunk (documents by external id: new ones from the INSERT, replaced ones as they were) and
+        // the index's last sequence number, in one statement; the chunk FK is checked at its end, after both inserts.
+        await tx.$executeRaw`
         WITH ins AS (
           INSERT INTO documents (index_id, external_id, fields, media)
           SELECT ${indexId}, v.external_id, v.fields::jsonb, v.media::jsonb
@@ -144,8 +151,10 @@ export class DocumentRepository {
           RETURNING seq)
         UPDATE indexes SET last_seq = GREATEST(last_seq, ${deletedMax}::bigint, (SELECT coalesce(max(seq), 0) FROM c))
         WHERE id = ${indexId}`;
-      return docs.map((d) => ({ replaced: existing.has(d.externalId) }));
-    }, { timeout: 60_000, maxWait: 30_000 });
+        return docs.map((d) => ({ replaced: existing.has(d.externalId) }));
+      },
+      { timeout: 60_000, maxWait: 30_000 },
+    );
   }
 
   /** Deletes documents by external id; their chunk deletions are logged for the vector index. Returns ids deleted. */
@@ -188,7 +197,20 @@ export class DocumentRepository {
   /** Chunk metadata for vector hits, restricted by an optional constraint (filters, fields). */
   async chunkInfo(seqs: bigint[], constraint: ChunkConstraint = {}): Promise<Map<bigint, ChunkInfo>> {
     if (!seqs.length) return new Map();
-    const rows = await this.prisma.$queryRaw<{ seq: bigint; document_id: bigint; field: string; kind: string; position: number; x1: number | null; y1: number | null; x2: number | null; y2: number | null; text: string | null }[]>`
+    const rows = await this.prisma.$queryRaw<
+      {
+        seq: bigint;
+        document_id: bigint;
+        field: string;
+        kind: string;
+        position: number;
+        x1: number | null;
+        y1: number | null;
+        x2: number | null;
+        y2: number | null;
+        text: string | null;
+      }[]
+    >`
       SELECT c.seq, c.document_id, c.field, c.kind, c.position, c.x1, c.y1, c.x2, c.y2, c.text
       FROM chunks c JOIN documents d ON d.id = c.document_id
       WHERE c.seq = ANY(${seqs}::bigint[]) AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.filters)}`;
@@ -225,10 +247,28 @@ export class DocumentRepository {
   }
 
   private toStored(d: { id: bigint; externalId: string; fields: unknown; media: unknown; createdAt: Date; updatedAt: Date }): StoredDocument {
-    return { pk: d.id, id: d.externalId, fields: d.fields as DocumentFields, media: d.media as Record<string, MediaInfo>, createdAt: d.createdAt, updatedAt: d.updatedAt };
+    return {
+      pk: d.id,
+      id: d.externalId,
+      fields: d.fields as DocumentFields,
+      media: d.media as Record<string, MediaInfo>,
+      createdAt: d.createdAt,
+      updatedAt: d.updatedAt,
+    };
   }
 
-  private toChunk(r: { seq: bigint; documentId: bigint; field: string; kind: string; position: number; x1: number | null; y1: number | null; x2: number | null; y2: number | null; text: string | null }): ChunkInfo {
+  private toChunk(r: {
+    seq: bigint;
+    documentId: bigint;
+    field: string;
+    kind: string;
+    position: number;
+    x1: number | null;
+    y1: number | null;
+    x2: number | null;
+    y2: number | null;
+    text: string | null;
+  }): ChunkInfo {
     return { seq: r.seq, documentPk: r.documentId, field: r.field, kind: r.kind as 'image' | 'text', position: r.position, box: boxOf(r), text: r.text };
   }
 }

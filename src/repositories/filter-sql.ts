@@ -2,8 +2,7 @@
 import { Prisma } from '../generated/prisma/client.js';
 import type { FieldFilter } from '../domain/search.js';
 
-const numeric = (field: string) =>
-  Prisma.sql`(CASE WHEN jsonb_typeof(d.fields -> ${field}) = 'number' THEN (d.fields ->> ${field})::numeric END)`;
+const numeric = (field: string) => Prisma.sql`(CASE WHEN jsonb_typeof(d.fields -> ${field}) = 'number' THEN (d.fields ->> ${field})::numeric END)`;
 
 function one(f: FieldFilter): Prisma.Sql[] {
   const parts: Prisma.Sql[] = [];

@@ -40,16 +40,10 @@ export function parseImageUrl(value: string, base?: URL): URL {
     throw new LoupeError('INVALID_INPUT', `Expected an http(s) URL for image but received ${preview(value)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new LoupeError(
-      base ? 'FORBIDDEN_ADDRESS' : 'INVALID_INPUT',
-      `Only http and https image URLs are fetched, not ${url.protocol} (${redact(url)})`,
-    );
+    throw new LoupeError(base ? 'FORBIDDEN_ADDRESS' : 'INVALID_INPUT', `Only http and https image URLs are fetched, not ${url.protocol} (${redact(url)})`);
   }
   if (url.username !== '' || url.password !== '') {
-    throw new LoupeError(
-      base ? 'IMAGE_FETCH_FAILED' : 'INVALID_INPUT',
-      `Image URLs with credentials are not supported (${redact(url)})`,
-    );
+    throw new LoupeError(base ? 'IMAGE_FETCH_FAILED' : 'INVALID_INPUT', `Image URLs with credentials are not supported (${redact(url)})`);
   }
   return url;
 }
@@ -110,9 +104,7 @@ async function requestHop(url: URL, policy: ImageSourcePolicy, signal: AbortSign
         const remote = socket.remoteAddress ?? '';
         const refusal = trusted ? null : addressRefusal(remote, policy);
         if (refusal !== null || normalizeIp(remote) !== normalizeIp(pinned.address)) {
-          req.destroy(
-            new LoupeError('FORBIDDEN_ADDRESS', `Refusing to fetch from ${host}: connected to ${remote}, ${refusal ?? 'not the checked address'}`),
-          );
+          req.destroy(new LoupeError('FORBIDDEN_ADDRESS', `Refusing to fetch from ${host}: connected to ${remote}, ${refusal ?? 'not the checked address'}`));
         }
       };
       if (socket.connecting) socket.once('connect', onConnect);
@@ -226,18 +218,12 @@ async function readImageResponse(res: IncomingMessage, url: URL, policy: ImageSo
   const mustSniff = declaredType === undefined || declaredType === 'application/octet-stream';
   if (!mustSniff && !declaredType.startsWith('image/')) {
     res.destroy();
-    throw new LoupeError(
-      'UNSUPPORTED_MEDIA_TYPE',
-      `Expected an image from ${redact(url)} but the server sent Content-Type "${declaredType}"`,
-    );
+    throw new LoupeError('UNSUPPORTED_MEDIA_TYPE', `Expected an image from ${redact(url)} but the server sent Content-Type "${declaredType}"`);
   }
   const declaredLength = Number(res.headers['content-length']);
   if (Number.isFinite(declaredLength) && declaredLength > policy.maxBytes) {
     res.destroy();
-    throw new LoupeError(
-      'IMAGE_TOO_LARGE',
-      `The image at ${redact(url)} declares ${declaredLength} bytes, over the limit of ${policy.maxBytes} bytes`,
-    );
+    throw new LoupeError('IMAGE_TOO_LARGE', `The image at ${redact(url)} declares ${declaredLength} bytes, over the limit of ${policy.maxBytes} bytes`);
   }
   const bytes = await readCappedBody(res, url, policy.maxBytes);
   let contentType = declaredType;

@@ -111,10 +111,7 @@ async function readHeader(bytes: Buffer | Uint8Array, options: DecodeOptions): P
   if (!(width > 0 && height > 0)) throw unreadable('The image declares no dimensions');
   // With pages: 1, width × height are the first frame's; the limit is judged on what we would decode.
   if (width * height > maxPixels) {
-    throw new LoupeError(
-      'IMAGE_TOO_LARGE',
-      `The image declares ${width} × ${height} = ${width * height} pixels, over the limit of ${maxPixels} pixels`,
-    );
+    throw new LoupeError('IMAGE_TOO_LARGE', `The image declares ${width} × ${height} = ${width * height} pixels, over the limit of ${maxPixels} pixels`);
   }
   // EXIF orientations 5-8 turn the image by a quarter: the upright image has the sides swapped.
   const turned = (meta.orientation ?? 1) >= 5;

@@ -13,9 +13,7 @@ export { DEFAULT_IMAGE_SOURCE_POLICY, imageSourcePolicy, systemResolver } from '
 export type { HostResolver, ImageSourcePolicy, ResolvedAddress } from './image-source-policy.js';
 
 export type ImageSource =
-  | { kind: 'url'; url: string }
-  | { kind: 'file'; path: string }
-  | { kind: 'upload'; name: string; bytes: Buffer | Uint8Array; type?: string };
+  { kind: 'url'; url: string } | { kind: 'file'; path: string } | { kind: 'upload'; name: string; bytes: Buffer | Uint8Array; type?: string };
 
 export interface LoadedImageBytes {
   bytes: Buffer;
@@ -71,11 +69,7 @@ function checkSource(source: unknown): asserts source is ImageSource {
  * unreachable, missing file), IMAGE_TOO_LARGE (byte cap), UNSUPPORTED_MEDIA_TYPE (non-image Content-Type).
  * `signal` cancels a download in progress (it rejects with the signal's reason).
  */
-export async function loadImageBytes(
-  source: ImageSource,
-  policy: Partial<ImageSourcePolicy> = {},
-  signal?: AbortSignal,
-): Promise<LoadedImageBytes> {
+export async function loadImageBytes(source: ImageSource, policy: Partial<ImageSourcePolicy> = {}, signal?: AbortSignal): Promise<LoadedImageBytes> {
   checkSource(source);
   const p = imageSourcePolicy(policy);
   switch (source.kind) {
@@ -93,9 +87,7 @@ export async function loadImageBytes(
           `The upload ${preview(source.name)} has ${source.bytes.byteLength} bytes, over the limit of ${p.maxBytes} bytes`,
         );
       }
-      const bytes = Buffer.isBuffer(source.bytes)
-        ? source.bytes
-        : Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength);
+      const bytes = Buffer.isBuffer(source.bytes) ? source.bytes : Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength);
       const contentType = source.type ?? sniffImageType(bytes) ?? undefined;
       return { bytes, origin: `upload:${source.name}`, ...(contentType === undefined ? {} : { contentType }) };
     }

@@ -78,10 +78,7 @@ export async function readLocalImageFile(path: string, policy: ImageSourcePolicy
       throw new LoupeError('IMAGE_FETCH_FAILED', `Not a regular file: ${preview(path)}`);
     }
     if (stat.size > policy.maxBytes) {
-      throw new LoupeError(
-        'IMAGE_TOO_LARGE',
-        `The image file ${preview(path)} has ${stat.size} bytes, over the limit of ${policy.maxBytes} bytes`,
-      );
+      throw new LoupeError('IMAGE_TOO_LARGE', `The image file ${preview(path)} has ${stat.size} bytes, over the limit of ${policy.maxBytes} bytes`);
     }
     return { bytes: await readAtMost(handle, path, policy.maxBytes), origin: real };
   } finally {

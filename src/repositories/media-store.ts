@@ -25,11 +25,16 @@ export class MediaStore {
 
   async bytes(media: MediaInfo): Promise<Uint8Array> {
     if (media.source === 'upload') {
-      if (!SHA256.test(media.ref)) throw new LoupeError('IMAGE_FETCH_FAILED', `Stored upload reference ${JSON.stringify(media.ref.slice(0, 80))} is not a sha256`);
+      if (!SHA256.test(media.ref))
+        throw new LoupeError('IMAGE_FETCH_FAILED', `Stored upload reference ${JSON.stringify(media.ref.slice(0, 80))} is not a sha256`);
       try {
         return await readFile(join(this.uploadDir, media.ref));
       } catch (e) {
-        throw new LoupeError('IMAGE_FETCH_FAILED', `The uploaded image ${media.ref.slice(0, 12)}… is no longer stored (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`, { cause: e });
+        throw new LoupeError(
+          'IMAGE_FETCH_FAILED',
+          `The uploaded image ${media.ref.slice(0, 12)}… is no longer stored (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+          { cause: e },
+        );
       }
     }
     const loaded = await loadImageBytes(media.source === 'url' ? { kind: 'url', url: media.ref } : { kind: 'file', path: media.ref }, this.policy);

@@ -27,7 +27,6 @@ export async function storeUpload(dir: string, hash: string, bytes: Uint8Array):
   }
 }
 
-
 /** The data folder's uploads as the indexing pipeline's UploadStore port. */
 export class FileUploadStore {
   constructor(readonly dir: string) {}

@@ -151,8 +151,12 @@ export class VectorStore {
     const feed = this.feed;
     const id = entry.record.id;
     return (
-      feed !== null && feed.connected && entry.verifiedEpoch === feed.epoch && !this.stale.has(id) &&
-      performance.now() - entry.verifiedAt < this.verifyEveryMs && feed.announced(id) <= entry.applied
+      feed !== null &&
+      feed.connected &&
+      entry.verifiedEpoch === feed.epoch &&
+      !this.stale.has(id) &&
+      performance.now() - entry.verifiedAt < this.verifyEveryMs &&
+      feed.announced(id) <= entry.applied
     );
   }
 
@@ -177,7 +181,15 @@ export class VectorStore {
     const { kind, hnswM } = record.settings.vectorIndex;
     const meta: Entry['meta'] = { format: 1, indexId: record.id, dim: record.dimension, kind, hnswM, modelId: record.modelId };
     const fresh = (index: VectorIndex, chunks: ChunkMap, applied: bigint): Entry => ({
-      record, meta, index, chunks, applied, unsaved: 0, queue: Promise.resolve(), verifiedEpoch: -1, verifiedAt: 0,
+      record,
+      meta,
+      index,
+      chunks,
+      applied,
+      unsaved: 0,
+      queue: Promise.resolve(),
+      verifiedEpoch: -1,
+      verifiedAt: 0,
     });
     const loaded = await this.loadSnapshot(record);
     if (loaded) {
@@ -219,8 +231,13 @@ export class VectorStore {
       const lastSeq = (await this.indexes.lastSeq(record.id)) ?? 0n;
       const seq = BigInt(meta.seq);
       const compatible =
-        meta.format === 1 && meta.indexId === record.id && meta.dim === record.dimension && meta.kind === want.kind &&
-        meta.hnswM === want.hnswM && meta.modelId === record.modelId && seq <= lastSeq;
+        meta.format === 1 &&
+        meta.indexId === record.id &&
+        meta.dim === record.dimension &&
+        meta.kind === want.kind &&
+        meta.hnswM === want.hnswM &&
+        meta.modelId === record.modelId &&
+        seq <= lastSeq;
       if (!compatible) {
         this.logger.warn('vector snapshot incompatible with the index; rebuilding', { index: record.name });
         return null;

@@ -43,7 +43,10 @@ export function hashKey(key: string): string {
 
 /** A loopback name or address: `localhost`, `*.localhost` (RFC 6761), 127/8, ::1, ::ffff:127.x; brackets allowed. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const h = host
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   return isLoopbackAddress(h);
 }
@@ -105,7 +108,8 @@ export class AccessService {
   async assertServable(): Promise<void> {
     const loopback = this.loopback;
     if (this.options.mode === 'off') {
-      if (!loopback) this.log.warn('access control is OFF on a non-loopback address: anyone who can reach this port may change indexes', { host: this.options.host });
+      if (!loopback)
+        this.log.warn('access control is OFF on a non-loopback address: anyone who can reach this port may change indexes', { host: this.options.host });
       return;
     }
     if (!this.required) return;
@@ -124,7 +128,8 @@ export class AccessService {
     if (typeof name !== 'string' || name.length > 200) throw invalidArgument('a name of at most 200 characters', 'name', name);
     checkText(name, 'name');
     const rate = input.ratePerSec ?? null;
-    if (rate !== null && !(Number.isFinite(rate) && rate > 0 && rate <= 1e6)) throw invalidArgument('a number of requests per second in (0, 1000000]', 'ratePerSec', rate);
+    if (rate !== null && !(Number.isFinite(rate) && rate > 0 && rate <= 1e6))
+      throw invalidArgument('a number of requests per second in (0, 1000000]', 'ratePerSec', rate);
     const burst = input.burst ?? null;
     if (burst !== null && !(Number.isInteger(burst) && burst > 0 && burst <= 1e7)) throw invalidArgument('an integer burst in 1..10000000', 'burst', burst);
     const key = `lp_${randomBytes(32).toString('base64url')}`;
@@ -160,7 +165,11 @@ export class AccessService {
     if (!this.knownGood(hash)) {
       const allowed = this.failures.peek(client, this.failureLimits);
       if (!allowed.ok)
-        throw new RequestError('RATE_LIMITED', `Too many failed authentications from this address; retry in ${allowed.retryAfterSeconds} s`, allowed.retryAfterSeconds);
+        throw new RequestError(
+          'RATE_LIMITED',
+          `Too many failed authentications from this address; retry in ${allowed.retryAfterSeconds} s`,
+          allowed.retryAfterSeconds,
+        );
     }
     const stored = KEY_PATTERN.test(key) ? await this.lookup(hash) : null;
     if (!stored) {
@@ -168,7 +177,8 @@ export class AccessService {
       throw new RequestError('UNAUTHENTICATED', 'Unknown or revoked API key');
     }
     const taken = this.buckets.take(String(stored.id), { rate: stored.ratePerSec ?? this.options.ratePerSecond, burst: stored.burst ?? this.options.burst });
-    if (!taken.ok) throw new RequestError('RATE_LIMITED', `Rate limit exceeded for key ${stored.prefix}; retry in ${taken.retryAfterSeconds} s`, taken.retryAfterSeconds);
+    if (!taken.ok)
+      throw new RequestError('RATE_LIMITED', `Rate limit exceeded for key ${stored.prefix}; retry in ${taken.retryAfterSeconds} s`, taken.retryAfterSeconds);
     this.touch(stored.id);
     return { keyId: stored.id, name: stored.prefix, role: stored.role };
   }

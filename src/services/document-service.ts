@@ -118,7 +118,18 @@ export class DocumentService {
     if (opts.signal?.aborted) onCancel();
     opts.signal?.addEventListener('abort', onCancel, { once: true });
     const run = new IndexingRun(
-      { repo: this.repo, loader: this.deps.loader, decoder: this.deps.decoder, uploads: this.deps.uploads, proposer: this.deps.proposer, fetchSlots: this.fetchSlots, pixels: this.pixels, inference: this.inference, decoding: this.decoding, maxPixels: this.options.maxPixels },
+      {
+        repo: this.repo,
+        loader: this.deps.loader,
+        decoder: this.deps.decoder,
+        uploads: this.deps.uploads,
+        proposer: this.deps.proposer,
+        fetchSlots: this.fetchSlots,
+        pixels: this.pixels,
+        inference: this.inference,
+        decoding: this.decoding,
+        maxPixels: this.options.maxPixels,
+      },
       record,
       model,
       cancel.signal,
@@ -159,8 +170,7 @@ export class DocumentService {
   }
 
   async delete(indexName: string, ids: string[]): Promise<string[]> {
-    if (!Array.isArray(ids) || ids.length > 10_000 || ids.some((id) => typeof id !== 'string'))
-      throw invalidArgument('up to 10000 document ids', 'ids', ids);
+    if (!Array.isArray(ids) || ids.length > 10_000 || ids.some((id) => typeof id !== 'string')) throw invalidArgument('up to 10000 document ids', 'ids', ids);
     ids.forEach((id, i) => checkId(id, `ids[${i}]`));
     const record = await this.indexes.get(indexName);
     const deleted = await this.repo.delete(record.id, ids);
@@ -211,7 +221,10 @@ export class DocumentService {
       const value = Object.hasOwn(raw, name) ? (raw as Record<string, unknown>)[name] : undefined;
       if (upload) {
         if (!record.settings.imageFields.includes(name))
-          throw new LoupeError('INVALID_INPUT', `Field "${name}" received a file but is not an image field of index "${record.name}" (image fields: ${record.settings.imageFields.join(', ')})`);
+          throw new LoupeError(
+            'INVALID_INPUT',
+            `Field "${name}" received a file but is not an image field of index "${record.name}" (image fields: ${record.settings.imageFields.join(', ')})`,
+          );
         checkText(upload.name, `files[${name}].file name`);
         values.push([name, upload.name]);
         images.push({ field: name, source: { kind: 'upload', name: upload.name, bytes: upload.bytes, type: upload.type } });
@@ -219,7 +232,8 @@ export class DocumentService {
       }
       if (!(value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))))
         throw invalidArgument('a string, finite number, boolean or null', `fields.${name}`, value);
-      if (typeof value === 'string' && value.length > MAX_TEXT) throw invalidArgument(`at most ${MAX_TEXT} characters`, `fields.${name}`, `${value.length} characters`);
+      if (typeof value === 'string' && value.length > MAX_TEXT)
+        throw invalidArgument(`at most ${MAX_TEXT} characters`, `fields.${name}`, `${value.length} characters`);
       if (typeof value === 'string') checkText(value, `fields.${name}`);
       values.push([name, value as FieldValue]);
       if (record.settings.imageFields.includes(name)) {

@@ -127,7 +127,10 @@ export class IndexingRun {
     try {
       this.signal.throwIfAborted();
       // The decoded image lives only inside this call: once it returns, its pixels are garbage.
-      const { boxes, pixels } = await this.cropRegions(await this.deps.decoding(() => this.deps.decoder.decode(bytes, { maxPixels: this.deps.maxPixels, size })), header);
+      const { boxes, pixels } = await this.cropRegions(
+        await this.deps.decoding(() => this.deps.decoder.decode(bytes, { maxPixels: this.deps.maxPixels, size })),
+        header,
+      );
       release(tensorBytes);
       const vectors = await this.deps.inference(() => {
         this.signal.throwIfAborted();

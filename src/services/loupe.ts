@@ -58,8 +58,12 @@ function createAccess(config: LoupeConfig, database: Database, log: Logger): Acc
   return new AccessService(
     new ApiKeyRepository(database.prisma),
     {
-      mode: config.auth, host: config.host, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst,
-      authFailuresPerMinute: config.authFailuresPerMinute, authFailureBurst: config.authFailureBurst,
+      mode: config.auth,
+      host: config.host,
+      ratePerSecond: config.rateLimitPerSecond,
+      burst: config.rateLimitBurst,
+      authFailuresPerMinute: config.authFailuresPerMinute,
+      authFailureBurst: config.authFailureBurst,
     },
     log,
   );
@@ -86,7 +90,14 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
   const docRepo = new DocumentRepository(database.prisma);
   const feed = new ChangeFeed(database.databaseUrl, log.child({ component: 'change-feed' }));
   await feed.start();
-  const vectors = new VectorStore(indexRepo, new ChunkLog(database.prisma), join(config.dataDir, 'vectors'), { snapshotEvery: config.snapshotEvery, verifyEveryMs: config.searchVerifyMs }, log.child({ component: 'vectors' }), feed);
+  const vectors = new VectorStore(
+    indexRepo,
+    new ChunkLog(database.prisma),
+    join(config.dataDir, 'vectors'),
+    { snapshotEvery: config.snapshotEvery, verifyEveryMs: config.searchVerifyMs },
+    log.child({ component: 'vectors' }),
+    feed,
+  );
   const models = new FolderModelProvider(
     config.modelsDir,
     { clip: config.defaultModel, yolox: config.defaultYoloxModel, dino: config.defaultDinoModel, rerank: config.defaultRerankModel },
@@ -118,12 +129,29 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     log.child({ component: 'documents' }),
   );
   const search = new SearchService({
-    indexes, documents: docRepo, vectors, loader, decoder: sharpImageDecoder, media: new MediaStore(uploadDir, policy, config.maxImagePixels), models,
-    maxPixels: config.maxImagePixels, filterExactMax: config.filterExactMax,
+    indexes,
+    documents: docRepo,
+    vectors,
+    loader,
+    decoder: sharpImageDecoder,
+    media: new MediaStore(uploadDir, policy, config.maxImagePixels),
+    models,
+    maxPixels: config.maxImagePixels,
+    filterExactMax: config.filterExactMax,
   });
   const media = new MediaService(documents, loader, uploads);
   return {
-    config, indexes, documents, search, jobs: new IndexingJobBoard(), media, vectors, feed, database, access, metrics,
+    config,
+    indexes,
+    documents,
+    search,
+    jobs: new IndexingJobBoard(),
+    media,
+    vectors,
+    feed,
+    database,
+    access,
+    metrics,
     async close() {
       await vectors.flush().catch((e: Error) => log.warn('vector snapshot flush failed', { error: e.message }));
       await feed.close();

@@ -46,7 +46,11 @@ export class MediaService {
 
 function servedType(head: Uint8Array, what: string): string {
   const type = sniffImageType(head);
-  if (type === null || !SERVED_TYPES.has(type)) throw new LoupeError('UNSUPPORTED_MEDIA_TYPE', `The stored image ${JSON.stringify(what.slice(0, 80))} is not a raster image type that can be shown (${type ?? 'unknown'})`);
+  if (type === null || !SERVED_TYPES.has(type))
+    throw new LoupeError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `The stored image ${JSON.stringify(what.slice(0, 80))} is not a raster image type that can be shown (${type ?? 'unknown'})`,
+    );
   return type;
 }
 
@@ -57,6 +61,7 @@ function checkedUrl(ref: string): string {
   } catch {
     throw new LoupeError('IMAGE_FETCH_FAILED', `The stored image URL ${JSON.stringify(ref.slice(0, 80))} is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LoupeError('IMAGE_FETCH_FAILED', `The stored image URL uses ${url.protocol}, not http(s)`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new LoupeError('IMAGE_FETCH_FAILED', `The stored image URL uses ${url.protocol}, not http(s)`);
   return url.toString();
 }

@@ -3,7 +3,14 @@
 import { checkText, invalidArgument, LoupeError } from '../domain/errors.js';
 import { FIELD_NAME, type IndexRecord } from '../domain/index-settings.js';
 import {
-  SEARCH_DEFAULTS, SEARCH_LIMITS, SEARCH_METHODS, type Highlight, type SearchHit, type SearchMethod, type SearchRequest, type SearchResponse,
+  SEARCH_DEFAULTS,
+  SEARCH_LIMITS,
+  SEARCH_METHODS,
+  type Highlight,
+  type SearchHit,
+  type SearchMethod,
+  type SearchRequest,
+  type SearchResponse,
 } from '../domain/search.js';
 import type { DecodedImage } from '../domain/types.js';
 import { owlRerank } from '../localize/owl-reranker.js';
@@ -80,7 +87,8 @@ export class SearchService {
     checkText(q, 'q');
     if (!q && !req.image) throw new LoupeError('INVALID_INPUT', 'Empty query: give a text query (q) or an image');
     if (method !== 'TENSOR' && !q) throw new LoupeError('INVALID_INPUT', `${method} search needs a text query (q)`);
-    if (req.minScore !== undefined && req.minScore !== null && !Number.isFinite(req.minScore)) throw invalidArgument('a finite number', 'minScore', req.minScore);
+    if (req.minScore !== undefined && req.minScore !== null && !Number.isFinite(req.minScore))
+      throw invalidArgument('a finite number', 'minScore', req.minScore);
     const attrs = req.searchableAttributes ?? undefined;
     if (attrs !== undefined && (!Array.isArray(attrs) || attrs.length > 64 || attrs.some((a) => typeof a !== 'string' || !FIELD_NAME.test(a))))
       throw invalidArgument('a list of field names', 'searchableAttributes', attrs);
@@ -102,7 +110,9 @@ export class SearchService {
       candidates = method === 'TENSOR' ? tensor : fuse(tensor, await this.lexical(record, q, constraint, Math.max(need * 2, 50)));
     }
     if (req.minScore !== undefined && req.minScore !== null) candidates = candidates.filter((c) => c.score >= req.minScore!);
-    const { hits, total } = rerank ? await this.rerankedPage(record, candidates, rerank, queryImage, offset, limit) : { hits: await this.hitsOf(candidates.slice(offset, offset + limit)), total: candidates.length };
+    const { hits, total } = rerank
+      ? await this.rerankedPage(record, candidates, rerank, queryImage, offset, limit)
+      : { hits: await this.hitsOf(candidates.slice(offset, offset + limit)), total: candidates.length };
     return {
       hits,
       method,
@@ -120,7 +130,12 @@ export class SearchService {
    * The head is reranked on every page that overlaps it (its images come from the media cache), so pages agree.
    */
   private async rerankedPage(
-    record: IndexRecord, candidates: Candidate[], plan: RerankPlan, queryImage: DecodedImage | null, offset: number, limit: number,
+    record: IndexRecord,
+    candidates: Candidate[],
+    plan: RerankPlan,
+    queryImage: DecodedImage | null,
+    offset: number,
+    limit: number,
   ): Promise<{ hits: SearchHit[]; total: number }> {
     const depth = Math.min(plan.depth, candidates.length);
     const tail = plan.minScore === null ? candidates.slice(depth) : [];
@@ -142,10 +157,23 @@ export class SearchService {
     return page.flatMap((c) => {
       const d = documents.get(c.documentPk);
       if (!d) return [];
-      return [{
-        id: d.id, documentPk: d.pk, createdAt: d.createdAt, updatedAt: d.updatedAt, score: c.score, tensorScore: c.tensorScore,
-        lexicalScore: c.lexicalScore, retrievalScore: null, rerankStatus: null, rerankMessage: null, highlights: c.highlights, fields: d.fields, media: d.media,
-      }];
+      return [
+        {
+          id: d.id,
+          documentPk: d.pk,
+          createdAt: d.createdAt,
+          updatedAt: d.updatedAt,
+          score: c.score,
+          tensorScore: c.tensorScore,
+          lexicalScore: c.lexicalScore,
+          retrievalScore: null,
+          rerankStatus: null,
+          rerankMessage: null,
+          highlights: c.highlights,
+          fields: d.fields,
+          media: d.media,
+        },
+      ];
     });
   }
 
@@ -194,7 +222,11 @@ export class SearchService {
       }),
     );
     const readable = loaded.filter((l): l is typeof l & { image: DecodedImage; field: string } => l.image !== null);
-    const verdicts = await owlRerank(model, query, readable.map((l) => l.image));
+    const verdicts = await owlRerank(
+      model,
+      query,
+      readable.map((l) => l.image),
+    );
     const reranked = readable.map((l, i) => {
       const v = verdicts[i];
       return {
@@ -217,7 +249,10 @@ export class SearchService {
   /** The query's embedding, and the decoded query image for an image query (the reranker may be guided by it). */
   private async encodeQuery(model: EmbeddingModel, q: string, req: SearchRequest): Promise<{ vector: Float32Array; image: DecodedImage | null }> {
     if (req.image) {
-      const source = req.image.kind === 'url' ? { kind: 'url' as const, url: req.image.url } : { kind: 'upload' as const, name: req.image.name, bytes: req.image.bytes, type: req.image.type };
+      const source =
+        req.image.kind === 'url'
+          ? { kind: 'url' as const, url: req.image.url }
+          : { kind: 'upload' as const, name: req.image.name, bytes: req.image.bytes, type: req.image.type };
       const loaded = await this.deps.loader.load(source);
       const image = await this.deps.decoder.decode(loaded.bytes, { maxPixels: this.deps.maxPixels });
       const pixels = await preprocessBatch(image, new Float32Array([0, 0, image.width, image.height]), model.preprocessing);
@@ -262,7 +297,10 @@ export class SearchService {
         if (!c || byDoc.has(c.documentPk)) return;
         const score = hits.scores[i]!;
         byDoc.set(c.documentPk, {
-          documentPk: c.documentPk, score, tensorScore: score, lexicalScore: null,
+          documentPk: c.documentPk,
+          score,
+          tensorScore: score,
+          lexicalScore: null,
           highlights: [{ field: c.field, box: c.box, text: c.kind === 'text' ? c.text : null }],
         });
       });
@@ -274,7 +312,10 @@ export class SearchService {
   private async lexical(record: IndexRecord, q: string, constraint: ChunkConstraint, need: number): Promise<Candidate[]> {
     const rows = await this.docs.lexical(record.id, q, constraint, need, 0);
     return rows.map((r) => ({
-      documentPk: r.documentPk, score: r.rank, tensorScore: null, lexicalScore: r.rank,
+      documentPk: r.documentPk,
+      score: r.rank,
+      tensorScore: null,
+      lexicalScore: r.rank,
       highlights: [{ field: r.field, box: null, text: r.text }],
     }));
   }

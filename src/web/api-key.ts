@@ -54,13 +54,22 @@ let dialog: HTMLDialogElement | null = null;
 
 function keyDialog(): HTMLDialogElement {
   if (dialog) return dialog;
-  const input = h('input', { id: 'api-key-input', name: 'apiKey', type: 'password', autocomplete: 'off', spellcheck: false, 'aria-describedby': 'api-key-help' });
+  const input = h('input', {
+    id: 'api-key-input',
+    name: 'apiKey',
+    type: 'password',
+    autocomplete: 'off',
+    spellcheck: false,
+    'aria-describedby': 'api-key-help',
+  });
   const note = h('p', { id: 'api-key-note', class: 'status', role: 'status' });
   const form = h(
     'form',
     { method: 'dialog', class: 'api-key-form' },
     h('h2', { id: 'api-key-title' }, 'API key'),
-    h('div', { class: 'field grow' },
+    h(
+      'div',
+      { class: 'field grow' },
       h('label', { for: 'api-key-input' }, 'Key sent with every request'),
       input,
       h('small', { id: 'api-key-help' }, 'Kept in this browser only (localStorage). Leave empty to send none.'),
@@ -99,7 +108,11 @@ export function keyPrompt(code: string | undefined, serverMessage: string, role:
     'div',
     { class: 'key-prompt', role },
     h('p', { class: 'error' }, keyProblemText(code, serverMessage)),
-    h('button', { type: 'button', class: 'key-prompt-open', 'aria-haspopup': 'dialog', onclick: () => openKeyDialog() }, apiKey() ? 'Change API key' : 'Enter API key'),
+    h(
+      'button',
+      { type: 'button', class: 'key-prompt-open', 'aria-haspopup': 'dialog', onclick: () => openKeyDialog() },
+      apiKey() ? 'Change API key' : 'Enter API key',
+    ),
   );
 }
 

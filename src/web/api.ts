@@ -34,7 +34,12 @@ function bodyError(errors: NonNullable<GraphQLBody<unknown>['errors']>): ApiErro
 const ENDPOINT = '/graphql';
 
 export async function gql<R, V>(doc: TypedDocumentString<R, V>, variables: V, files: FilePart[] = []): Promise<R> {
-  const init = graphqlRequestInit(doc.toString(), variables, files.map((f, i) => ({ path: f.path, file: f.file, name: f.file.name ?? `file-${i}` })), keyHeaders());
+  const init = graphqlRequestInit(
+    doc.toString(),
+    variables,
+    files.map((f, i) => ({ path: f.path, file: f.file, name: f.file.name ?? `file-${i}` })),
+    keyHeaders(),
+  );
   let res: Response;
   try {
     res = await fetch(ENDPOINT, init);

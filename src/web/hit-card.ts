@@ -51,7 +51,8 @@ function scoreLines(hit: Hit): HTMLElement {
   if (hit.tensorScore !== null) rows.push(['tensor', formatScore(hit.tensorScore)]);
   if (hit.lexicalScore !== null) rows.push(['lexical', formatScore(hit.lexicalScore)]);
   if (hit.retrievalScore !== null) rows.push(['first stage', formatScore(hit.retrievalScore)]);
-  if (hit.rerankStatus) rows.push(['rerank', hit.rerankStatus === 'RERANKED' ? 'reranked' : `image unavailable${hit.rerankMessage ? `: ${hit.rerankMessage}` : ''}`]);
+  if (hit.rerankStatus)
+    rows.push(['rerank', hit.rerankStatus === 'RERANKED' ? 'reranked' : `image unavailable${hit.rerankMessage ? `: ${hit.rerankMessage}` : ''}`]);
   return h('dl', { class: 'scores' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
 
@@ -64,7 +65,11 @@ export function hitCard(index: string, hit: Hit, rank: number, showRegions: bool
   return h(
     'li',
     { class: 'hit', 'data-id': hit.id },
-    h('button', { type: 'button', class: 'hit-open', 'aria-haspopup': 'dialog', 'aria-label': label, onclick: () => open(hit) }, hitFigure(index, hit, showRegions)),
+    h(
+      'button',
+      { type: 'button', class: 'hit-open', 'aria-haspopup': 'dialog', 'aria-label': label, onclick: () => open(hit) },
+      hitFigure(index, hit, showRegions),
+    ),
     h('div', { class: 'hit-meta' }, h('p', { class: 'hit-id' }, `${rank}. ${hit.id}`), scoreLines(hit), h('p', { class: 'where' }, highlightText(hit))),
   );
 }

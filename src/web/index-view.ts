@@ -102,7 +102,11 @@ function batches(files: File[], urls: string[], field: string): Batch[] {
 export async function renderIndexPage(main: HTMLElement, name: string): Promise<void> {
   const res = (await gql(PageIndexDocument, { name })).index;
   if (res.__typename === 'LoupeError') {
-    main.replaceChildren(h('h1', {}, name), h('p', { role: 'alert', class: 'error' }, `${res.code}: ${res.message}`), h('a', { href: '#/indexes' }, 'All indexes'));
+    main.replaceChildren(
+      h('h1', {}, name),
+      h('p', { role: 'alert', class: 'error' }, `${res.code}: ${res.message}`),
+      h('a', { href: '#/indexes' }, 'All indexes'),
+    );
     return;
   }
   let info = res;
@@ -123,7 +127,10 @@ export async function renderIndexPage(main: HTMLElement, name: string): Promise<
   async function add(e: Event): Promise<void> {
     e.preventDefault();
     const chosen = [...(files.files ?? [])];
-    const list = urls.value.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const list = urls.value
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     if (!chosen.length && !list.length) {
       label.textContent = 'Choose image files or enter image URLs first.';
       progress.hidden = false;
@@ -153,19 +160,23 @@ export async function renderIndexPage(main: HTMLElement, name: string): Promise<
       const streamDone = new Promise<void>((r) => (finished = r));
       let live = true;
       // Subscribe first; the server replays the job's state to a late subscriber anyway.
-      const sub = subscribe(PageIndexingProgressDocument, { jobId }, {
-        onData: ({ indexingProgress: p }) => {
-          events += 1;
-          last = { processed: p.processed, failed: p.failed };
-          for (const x of p.errors) errors.append(h('li', {}, h('strong', {}, x.id), `: ${x.code} ${x.message}`));
-          if (p.code) errors.append(h('li', {}, `${p.code}: ${p.message ?? ''}`));
-          show(base.processed + p.processed, base.failed + p.failed, true);
+      const sub = subscribe(
+        PageIndexingProgressDocument,
+        { jobId },
+        {
+          onData: ({ indexingProgress: p }) => {
+            events += 1;
+            last = { processed: p.processed, failed: p.failed };
+            for (const x of p.errors) errors.append(h('li', {}, h('strong', {}, x.id), `: ${x.code} ${x.message}`));
+            if (p.code) errors.append(h('li', {}, `${p.code}: ${p.message ?? ''}`));
+            show(base.processed + p.processed, base.failed + p.failed, true);
+          },
+          onEnd: (error) => {
+            if (error) live = false;
+            finished();
+          },
         },
-        onEnd: (error) => {
-          if (error) live = false;
-          finished();
-        },
-      });
+      );
       try {
         const out = (await gql(PageAddDocumentsDocument, { index: name, documents: batch.documents, jobId }, batch.files)).addDocuments;
         // The stream ends with the job; if it broke, the mutation's answer says the same thing.
@@ -176,7 +187,8 @@ export async function renderIndexPage(main: HTMLElement, name: string): Promise<
           last = { processed: batch.documents.length, failed: batch.documents.length };
         } else if (!live || last.processed < batch.documents.length) {
           live = false;
-          for (const r of out.results) if (!r.ok && !errors.textContent?.includes(r.id)) errors.append(h('li', {}, h('strong', {}, r.id), `: ${r.code} ${r.message}`));
+          for (const r of out.results)
+            if (!r.ok && !errors.textContent?.includes(r.id)) errors.append(h('li', {}, h('strong', {}, r.id), `: ${r.code} ${r.message}`));
           last = { processed: out.results.length, failed: out.failed };
         }
       } catch (err) {
@@ -199,7 +211,13 @@ export async function renderIndexPage(main: HTMLElement, name: string): Promise<
     'form',
     { class: 'add-form', onsubmit: (e: Event) => void add(e) },
     h('div', { class: 'field' }, h('label', { for: 'files' }, 'Upload images'), files),
-    h('div', { class: 'field grow' }, h('label', { for: 'urls' }, 'Or image URLs'), urls, h('small', { id: 'urls-help' }, 'One URL per line; lines starting with # are skipped.')),
+    h(
+      'div',
+      { class: 'field grow' },
+      h('label', { for: 'urls' }, 'Or image URLs'),
+      urls,
+      h('small', { id: 'urls-help' }, 'One URL per line; lines starting with # are skipped.'),
+    ),
     submit,
   );
   main.replaceChildren(

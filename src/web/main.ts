@@ -10,7 +10,10 @@ async function route(): Promise<void> {
   const [path = '/', query = ''] = location.hash.replace(/^#/, '').split('?');
   const params = new URLSearchParams(query);
   const onIndexes = path.startsWith('/index');
-  for (const [id, active] of [['nav-search', !onIndexes], ['nav-indexes', onIndexes]] as const) {
+  for (const [id, active] of [
+    ['nav-search', !onIndexes],
+    ['nav-indexes', onIndexes],
+  ] as const) {
     const link = document.getElementById(id);
     if (active) link?.setAttribute('aria-current', 'page');
     else link?.removeAttribute('aria-current');

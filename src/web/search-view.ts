@@ -18,7 +18,11 @@ interface SearchState {
   limit: number;
 }
 
-const METHODS: [SearchMethod, string][] = [['TENSOR', 'Tensor (images)'], ['LEXICAL', 'Lexical (text)'], ['HYBRID', 'Hybrid']];
+const METHODS: [SearchMethod, string][] = [
+  ['TENSOR', 'Tensor (images)'],
+  ['LEXICAL', 'Lexical (text)'],
+  ['HYBRID', 'Hybrid'],
+];
 
 export async function renderSearch(main: HTMLElement, params: URLSearchParams): Promise<void> {
   let indexes: PageIndexesQuery['indexes'] = [];
@@ -46,7 +50,11 @@ export async function renderSearch(main: HTMLElement, params: URLSearchParams): 
   const status = h('p', { id: 'search-status', class: 'status', role: 'status', 'aria-live': 'polite' });
   const results = h('ul', { id: 'hits', class: 'grid', 'aria-label': 'Hits' });
   const dialog = h('dialog', { id: 'hit-dialog', class: 'hit-dialog' });
-  const indexSelect = h('select', { id: 'index', name: 'index' }, ...indexes.map((i) => h('option', { value: i.name, selected: i.name === state.index }, `${i.name} (${i.documentCount})`)));
+  const indexSelect = h(
+    'select',
+    { id: 'index', name: 'index' },
+    ...indexes.map((i) => h('option', { value: i.name, selected: i.name === state.index }, `${i.name} (${i.documentCount})`)),
+  );
   const q = h('input', { id: 'q', name: 'q', type: 'search', value: state.q, autocomplete: 'off', placeholder: 'e.g. duck', 'aria-describedby': 'q-help' });
   const methodSelect = h('select', { id: 'method', name: 'method' }, ...METHODS.map(([v, label]) => h('option', { value: v }, label)));
   const scope = h('select', { id: 'scope', name: 'scope' }, h('option', { value: 'images' }, 'Images'), h('option', { value: 'all' }, 'All fields'));
@@ -59,7 +67,9 @@ export async function renderSearch(main: HTMLElement, params: URLSearchParams): 
   let sequence = 0;
   let lastHits: Hit[] = [];
   const draw = () => {
-    results.replaceChildren(...lastHits.map((hit, i) => hitCard(state.index, hit, i + 1, state.regions, (x) => showHitDialog(dialog, state.index, x, state.regions))));
+    results.replaceChildren(
+      ...lastHits.map((hit, i) => hitCard(state.index, hit, i + 1, state.regions, (x) => showHitDialog(dialog, state.index, x, state.regions))),
+    );
   };
 
   async function run(): Promise<void> {

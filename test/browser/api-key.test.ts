@@ -53,7 +53,9 @@ beforeAll(async () => {
     },
   });
   admin = new LoupeClient(`${s.url}/graphql`, { 'x-api-key': keys.admin });
-  images = await serveImages({ '/green.png': { body: await sceneImage(160, 120, [255, 255, 255], [{ x1: 40, y1: 30, x2: 120, y2: 90, colour: [40, 170, 70] }]), type: 'image/png' } });
+  images = await serveImages({
+    '/green.png': { body: await sceneImage(160, 120, [255, 255, 255], [{ x1: 40, y1: 30, x2: 120, y2: 90, colour: [40, 170, 70] }]), type: 'image/png' },
+  });
   browser = await launchChromium();
   browser.context.on('request', (r) => {
     const headers = r.headers();
@@ -106,7 +108,9 @@ describe('a server that requires API keys', () => {
   it('says when the saved key is refused', async () => {
     await enterKey('.key-prompt-open', `lp_${'x'.repeat(43)}`);
     await page.waitForFunction(() => /was refused/.test(document.querySelector('.key-prompt p')?.textContent ?? ''));
-    expect(await page.locator('.key-prompt p').textContent()).toMatch(/^The API key saved in this browser was refused \(Unknown or revoked API key\)\. Enter another key\.$/);
+    expect(await page.locator('.key-prompt p').textContent()).toMatch(
+      /^The API key saved in this browser was refused \(Unknown or revoked API key\)\. Enter another key\.$/,
+    );
     expect(await page.locator('.key-prompt button').textContent()).toBe('Change API key');
   });
 
@@ -123,8 +127,14 @@ describe('a server that requires API keys', () => {
     expect(ids).toEqual(api.search.hits.map((x) => x.id));
     expect(ids).toContain('from-url');
     // Every image shows: uploads through /media with the key (blob: URLs), the URL document from its own server.
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#hits img')].every((img) => img.complete && img.naturalWidth > 0), undefined, { timeout: 20_000 });
-    const sizes = await page.$$eval('#hits > li', (lis) => lis.map((li) => [li.getAttribute('data-id'), li.querySelector('img')!.naturalWidth, li.querySelector('img')!.src.slice(0, 5)]));
+    await page.waitForFunction(
+      () => [...document.querySelectorAll<HTMLImageElement>('#hits img')].every((img) => img.complete && img.naturalWidth > 0),
+      undefined,
+      { timeout: 20_000 },
+    );
+    const sizes = await page.$$eval('#hits > li', (lis) =>
+      lis.map((li) => [li.getAttribute('data-id'), li.querySelector('img')!.naturalWidth, li.querySelector('img')!.src.slice(0, 5)]),
+    );
     for (const [id, width, scheme] of sizes) {
       if (id === 'from-url') expect([width, scheme]).toEqual([160, 'http:']);
       else expect([width, scheme]).toEqual([480, 'blob:']);
@@ -158,7 +168,9 @@ describe('a server that requires API keys', () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector('section.progress[data-done="true"]', { timeout: 60_000 });
     const refused = page.locator('#item-errors .key-prompt');
-    expect(await refused.locator('p').textContent()).toMatch(/^Key lp_.{8} has role read; mutation operations need the admin role\. Enter an API key that allows this/);
+    expect(await refused.locator('p').textContent()).toMatch(
+      /^Key lp_.{8} has role read; mutation operations need the admin role\. Enter an API key that allows this/,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'key-forbidden.png'), fullPage: true });
 
     const before = requests.length;

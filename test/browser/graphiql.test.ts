@@ -59,7 +59,9 @@ describe('GraphiQL', () => {
     // The editor (Monaco, inside GraphiQL) shows the first lines of the example operations.
     const editor = page.locator('.graphiql-container .graphiql-query-editor .view-lines');
     await editor.waitFor({ state: 'visible', timeout: 30_000 });
-    await expect.poll(() => textOf(editor), { timeout: 30_000 }).toMatch(/Loupe: which images match, and where\.# 1\. Create an index.*mutation CreateIndex \{/);
+    await expect
+      .poll(() => textOf(editor), { timeout: 30_000 })
+      .toMatch(/Loupe: which images match, and where\.# 1\. Create an index.*mutation CreateIndex \{/);
     // GraphiQL's script ran far enough to ask the server for the schema (introspection) and got it.
     await expect.poll(() => graphqlPosts.length, { timeout: 30_000 }).toBeGreaterThan(0);
     const introspection = graphqlPosts.find((r) => (r.postData() ?? '').includes('__schema'));

@@ -215,7 +215,10 @@ describe('indexingProgress over server-sent events', () => {
     expect(processed).toEqual([...processed].sort((a, b) => a - b));
     expect(events.at(-1)).toMatchObject({ jobId: 'job-live', processed: 5, failed: 2, total: 5, done: true, code: null });
     const itemErrors = events.flatMap((e) => e.errors);
-    expect(itemErrors.map((e) => [e.id, e.code]).sort()).toEqual([['p2', 'IMAGE_FETCH_FAILED'], ['p4', 'PATH_NOT_ALLOWED']]);
+    expect(itemErrors.map((e) => [e.id, e.code]).sort()).toEqual([
+      ['p2', 'IMAGE_FETCH_FAILED'],
+      ['p4', 'PATH_NOT_ALLOWED'],
+    ]);
   });
 
   it('replays a finished job to a late subscriber with every error', async () => {

@@ -81,7 +81,9 @@ describe('search page', () => {
     expect(ids).toEqual(api.map((h) => h.id));
 
     const first = page.locator('#hits > li').first();
-    await first.locator('img').evaluate((img: HTMLImageElement) => (img.complete && img.naturalWidth > 0) || new Promise((r, j) => ((img.onload = r), (img.onerror = j))));
+    await first
+      .locator('img')
+      .evaluate((img: HTMLImageElement) => (img.complete && img.naturalWidth > 0) || new Promise((r, j) => ((img.onload = r), (img.onerror = j))));
     const natural = await first.locator('img').evaluate((img: HTMLImageElement) => ({ w: img.naturalWidth, h: img.naturalHeight }));
     expect(natural).toEqual({ w: 480, h: 360 }); // streamed from /media/scenes/<id>/image
     const img = (await first.locator('img').boundingBox()) as Rect;
@@ -159,7 +161,10 @@ describe('index page', () => {
     const label = await page.locator('#progress-label').textContent();
     expect(label).toMatch(/^4 of 4 processed \(100%\), 1 failed — done\.$/);
     expect(await page.locator('#item-errors li').allTextContents()).toEqual([expect.stringMatching(/^broken\.png: IMAGE_UNREADABLE /)]);
-    await page.waitForFunction((n) => document.querySelector('[data-key="Documents"]')?.textContent === String(n), INDEXED_SEEDS.length + UPLOADED_SEEDS.length);
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-key="Documents"]')?.textContent === String(n),
+      INDEXED_SEEDS.length + UPLOADED_SEEDS.length,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'index-upload.png'), fullPage: true });
   });
 

@@ -137,7 +137,9 @@ describe('indexing a mixed batch', () => {
   });
 
   it('stores chunk 0 as the whole image and grid cells in original pixels', async () => {
-    const res = await t.gql(`{ document(index: "shots", id: "blue") { __typename ... on Document { media { width height } regions { field kind position box { x1 y1 x2 y2 } text } } } }`);
+    const res = await t.gql(
+      `{ document(index: "shots", id: "blue") { __typename ... on Document { media { width height } regions { field kind position box { x1 y1 x2 y2 } text } } } }`,
+    );
     const doc = res.document;
     expect(doc.media).toEqual([{ width: 450, height: 300 }]);
     const image = doc.regions.filter((r: { kind: string }) => r.kind === 'image');
@@ -215,7 +217,10 @@ describe('indexing a mixed batch', () => {
 
   it('replaces a re-added document atomically and deletes documents', async () => {
     const before = (await t.gql(`{ index(name: "shots") { ... on Index { chunkCount documentCount } } }`)).index;
-    const res = await t.gql(ADD, { index: 'shots', documents: [{ id: 'red', fields: { image: server.url('/red.png'), caption: 'still red', colour: 'red', size: 300 } }] });
+    const res = await t.gql(ADD, {
+      index: 'shots',
+      documents: [{ id: 'red', fields: { image: server.url('/red.png'), caption: 'still red', colour: 'red', size: 300 } }],
+    });
     expect(res.addDocuments.results[0]).toMatchObject({ ok: true });
     const after = (await t.gql(`{ index(name: "shots") { ... on Index { chunkCount documentCount } } }`)).index;
     expect(after).toEqual(before);
@@ -231,7 +236,13 @@ describe('uploads and local files', () => {
   it('indexes an uploaded file through a GraphQL multipart request', async () => {
     const png = await sceneImage(240, 240, WHITE, [{ x1: 160, y1: 0, x2: 240, y2: 80, colour: [150, 40, 220] }]);
     const form = new FormData();
-    form.set('operations', JSON.stringify({ query: ADD, variables: { index: 'shots', documents: [{ id: 'upload', fields: { caption: 'uploaded' }, files: [{ field: 'image', file: null }] }] } }));
+    form.set(
+      'operations',
+      JSON.stringify({
+        query: ADD,
+        variables: { index: 'shots', documents: [{ id: 'upload', fields: { caption: 'uploaded' }, files: [{ field: 'image', file: null }] }] },
+      }),
+    );
     form.set('map', JSON.stringify({ 0: ['variables.documents.0.files.0.file'] }));
     form.set('0', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'purple.png');
     const res = await t.yoga.fetch('http://loupe.test/graphql', { method: 'POST', body: form, headers: { 'graphql-require-preflight': '1' } });
@@ -256,11 +267,15 @@ describe('durability of the derived vector index', () => {
     const before = await search('shots', { q: 'blue', limit: 5 });
     await t.restart();
     const afterRestart = await search('shots', { q: 'blue', limit: 5 });
-    expect(afterRestart.hits.map((h: { id: string; highlights: unknown }) => [h.id, h.highlights])).toEqual(before.hits.map((h: { id: string; highlights: unknown }) => [h.id, h.highlights]));
+    expect(afterRestart.hits.map((h: { id: string; highlights: unknown }) => [h.id, h.highlights])).toEqual(
+      before.hits.map((h: { id: string; highlights: unknown }) => [h.id, h.highlights]),
+    );
     const { rm } = await import('node:fs/promises');
     await t.restart(() => rm(join(t.config.dataDir, 'vectors'), { recursive: true, force: true }));
     const rebuilt = await search('shots', { q: 'blue', limit: 5 });
-    expect(rebuilt.hits.map((h: { id: string; score: number }) => [h.id, h.score.toFixed(5)])).toEqual(before.hits.map((h: { id: string; score: number }) => [h.id, h.score.toFixed(5)]));
+    expect(rebuilt.hits.map((h: { id: string; score: number }) => [h.id, h.score.toFixed(5)])).toEqual(
+      before.hits.map((h: { id: string; score: number }) => [h.id, h.score.toFixed(5)]),
+    );
   });
 
   it('refuses an index whose recorded model differs from the loaded one with MODEL_MISMATCH', async () => {

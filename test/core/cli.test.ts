@@ -42,7 +42,9 @@ describe('loupe CLI', () => {
 
   it('prints hits with boxes as JSON', async () => {
     const { stdout } = await cli(['search', '--index', 'cli', 'orange', '--json', '--url', server.url]);
-    const out = JSON.parse(stdout) as { hits: { id: string; score: number; highlights: { field: string; box: { x1: number; y1: number; x2: number; y2: number } }[] }[] };
+    const out = JSON.parse(stdout) as {
+      hits: { id: string; score: number; highlights: { field: string; box: { x1: number; y1: number; x2: number; y2: number } }[] }[];
+    };
     expect(Object.keys(out)).toEqual(['hits']);
     expect(out.hits[0]!.id).toBe('orange.png');
     expect(Object.keys(out.hits[0]!)).toEqual(['id', 'score', 'highlights']);
@@ -53,6 +55,8 @@ describe('loupe CLI', () => {
     const { stdout } = await cli(['search', '--index', 'cli', 'cyan', '--url', server.url]);
     expect(stdout).toMatch(/^ 1\. \d\.\d{4} {2}cyan\.jpg {2}image \[0,100,100,200\]/);
     await expect(cli(['search', '--index', 'nope', 'x', '--url', server.url])).rejects.toMatchObject({ stderr: expect.stringMatching(/INDEX_NOT_FOUND/) });
-    await expect(cli(['search', '--index', 'cli', 'x', '--url', 'http://127.0.0.1:9'])).rejects.toMatchObject({ stderr: expect.stringMatching(/Cannot reach Loupe/) });
+    await expect(cli(['search', '--index', 'cli', 'x', '--url', 'http://127.0.0.1:9'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/Cannot reach Loupe/),
+    });
   });
 });

@@ -9,7 +9,6 @@ import { iou } from '../helpers/images.js';
 const EMOJI_DEFAULTS = { defaultModel: 'emoji-clip', defaultYoloxModel: 'emoji-yolox', defaultDinoModel: 'emoji-dino', defaultRerankModel: 'emoji-owl' };
 const SEEDS = Array.from({ length: 24 }, (_, i) => 1001 + i);
 
-
 describe('default emoji models through the service', () => {
   let t: TestLoupe;
   let scenes: EmojiScene[];
@@ -26,9 +25,14 @@ describe('default emoji models through the service', () => {
       return o ? [{ name: o.name, scene }] : [];
     });
     await t.loupe.indexes.create({ name: 'demo-like', regionMethod: 'yolox' });
-    const res = await t.loupe.documents.add('demo-like', scenes.map((s) => ({
-      id: s.id, fields: { caption: s.caption }, uploads: { image: { name: `${s.id}.png`, bytes: s.png, type: 'image/png' } },
-    })));
+    const res = await t.loupe.documents.add(
+      'demo-like',
+      scenes.map((s) => ({
+        id: s.id,
+        fields: { caption: s.caption },
+        uploads: { image: { name: `${s.id}.png`, bytes: s.png, type: 'image/png' } },
+      })),
+    );
     expect(res.every((r) => r.ok)).toBe(true);
   }, 180_000);
   afterAll(async () => {

@@ -32,7 +32,14 @@ describe.each([
 
   it('fills the page when enough documents match', async () => {
     // groups 10-19 are n30-n59; the even ones are red, green or purple (15 documents).
-    const res = await t.loupe.search.search('notes', { q: 'green', filters: [{ field: 'group', gte: 10, lt: 20 }, { field: 'even', eq: true }], limit: 10 });
+    const res = await t.loupe.search.search('notes', {
+      q: 'green',
+      filters: [
+        { field: 'group', gte: 10, lt: 20 },
+        { field: 'even', eq: true },
+      ],
+      limit: 10,
+    });
     expect(res.hits).toHaveLength(10);
     for (const h of res.hits) {
       expect(h.fields.group as number).toBeGreaterThanOrEqual(10);
@@ -48,7 +55,13 @@ describe.each([
     const colours: string[] = [];
     let after: string | undefined;
     for (let page = 0; page < 5; page++) {
-      const res = await t.loupe.search.search('notes', { q: 'green', filters: [{ field: 'colour', in: ['green', 'yellow'] }], searchableAttributes: ['colour'], limit: 40, after });
+      const res = await t.loupe.search.search('notes', {
+        q: 'green',
+        filters: [{ field: 'colour', in: ['green', 'yellow'] }],
+        searchableAttributes: ['colour'],
+        limit: 40,
+        after,
+      });
       ids.push(...res.hits.map((h) => h.id));
       colours.push(...res.hits.map((h) => h.fields.colour as string));
       if (!res.nextCursor) break;
@@ -63,7 +76,9 @@ describe.each([
   it('treats injection-looking values as plain values', async () => {
     const res = await t.loupe.search.search('notes', { q: 'red', filters: [{ field: 'colour', eq: "red' OR '1'='1" }] });
     expect(res.hits).toEqual([]);
-    await expect(t.loupe.search.search('notes', { q: 'red', filters: [{ field: "colour'); DROP TABLE chunks; --", eq: 'x' }] })).rejects.toThrow(/Expected a field name for filters.field/);
+    await expect(t.loupe.search.search('notes', { q: 'red', filters: [{ field: "colour'); DROP TABLE chunks; --", eq: 'x' }] })).rejects.toThrow(
+      /Expected a field name for filters.field/,
+    );
   });
 });
 

@@ -46,7 +46,15 @@ describe('listing indexes', () => {
     const docs = await prisma.document.findMany({ where: { indexId: record.id }, select: { id: true } });
     await prisma.chunk.createMany({
       data: docs.flatMap((d, i) =>
-        [0, 1].map((j) => ({ seq: BigInt(1_000 + i * 2 + j), indexId: record.id, documentId: d.id, field: 'image', kind: 'image', position: j, vector: new Uint8Array(4 * record.dimension) })),
+        [0, 1].map((j) => ({
+          seq: BigInt(1_000 + i * 2 + j),
+          indexId: record.id,
+          documentId: d.id,
+          field: 'image',
+          kind: 'image',
+          position: j,
+          vector: new Uint8Array(4 * record.dimension),
+        })),
       ),
     });
     const { result, queries } = await queriesDuring(() => t.gql(LIST));

@@ -19,7 +19,12 @@ const WHITE: Rgb = [255, 255, 255];
 describe('region method parsing', () => {
   it('accepts yolox, its marqo-yolo alias and dino-v1/v2 with Marqo-like defaults', () => {
     expect(parseAnyRegionMethod('marqo-yolo', defaults)).toEqual({ kind: 'yolox', model: 'color-yolox', ...DETECTOR_DEFAULTS });
-    expect(parseAnyRegionMethod('dino-v2?maxProposals=5&nmsIou=0.5', defaults)).toMatchObject({ kind: 'dino-v2', model: 'color-dino', maxProposals: 5, nmsIou: 0.5 });
+    expect(parseAnyRegionMethod('dino-v2?maxProposals=5&nmsIou=0.5', defaults)).toMatchObject({
+      kind: 'dino-v2',
+      model: 'color-dino',
+      maxProposals: 5,
+      nmsIou: 0.5,
+    });
     expect(parseAnyRegionMethod({ method: 'dino-v1', maxAspect: 3, model: 'color-dino' }, defaults)).toMatchObject({ kind: 'dino-v1', maxAspect: 3 });
     expect(parseAnyRegionMethod('simple?hn=2&wn=3', defaults)).toEqual({ kind: 'simple', hn: 2, wn: 3 });
     const m = parseAnyRegionMethod('yolox?maxProposals=7', defaults);
@@ -44,7 +49,10 @@ describe('model-proposed regions and reranking', () => {
     const imgs = await scenes;
     const a = await sceneImage(300, 300, WHITE, [{ x1: 40, y1: 40, x2: 140, y2: 140, colour: BLUE }]);
     const b = await sceneImage(300, 300, WHITE, [{ x1: 150, y1: 150, x2: 260, y2: 260, colour: BLUE }]);
-    const c = await sceneImage(300, 300, WHITE, [{ x1: 180, y1: 30, x2: 270, y2: 120, colour: RED }, { x1: 20, y1: 180, x2: 110, y2: 270, colour: BLUE }]);
+    const c = await sceneImage(300, 300, WHITE, [
+      { x1: 180, y1: 30, x2: 270, y2: 120, colour: RED },
+      { x1: 20, y1: 180, x2: 110, y2: 270, colour: BLUE },
+    ]);
     server = await serveImages({
       ...Object.fromEntries(imgs.map((s) => [`/${s.id}.png`, { body: s.png, type: 'image/png' }])),
       '/a.png': { body: a, type: 'image/png' },
@@ -57,37 +65,43 @@ describe('model-proposed regions and reranking', () => {
     await t?.close();
   });
 
-  it.each(['yolox?maxProposals=3', 'dino-v1?maxProposals=3', 'dino-v2?maxProposals=3'])('%s: whole image first, proposal cap respected, boxes inside the image', async (spec) => {
-    const name = spec.split('?')[0]!.replace('.', '');
-    await t.loupe.indexes.create({ name, regionMethod: spec });
-    const imgs = await scenes;
-    const res = await t.loupe.documents.add(name, imgs.map((s) => ({ id: s.id, fields: { image: server.url(`/${s.id}.png`) } })));
-    expect(res.every((r) => r.ok)).toBe(true);
-    let proposals = 0;
-    let matched = 0;
-    let objects = 0;
-    for (const s of imgs) {
-      const { chunks } = await t.loupe.documents.get(name, s.id);
-      const boxes = chunks.filter((c) => c.kind === 'image').map((c) => c.box!);
-      expect(boxes[0]).toEqual({ x1: 0, y1: 0, x2: 480, y2: 360 });
-      expect(boxes.length).toBeLessThanOrEqual(4);
-      for (const b of boxes) {
-        expect(b.x1).toBeGreaterThanOrEqual(0);
-        expect(b.y1).toBeGreaterThanOrEqual(0);
-        expect(b.x2).toBeLessThanOrEqual(480);
-        expect(b.y2).toBeLessThanOrEqual(360);
-        expect(b.x2).toBeGreaterThan(b.x1);
-        expect(b.y2).toBeGreaterThan(b.y1);
+  it.each(['yolox?maxProposals=3', 'dino-v1?maxProposals=3', 'dino-v2?maxProposals=3'])(
+    '%s: whole image first, proposal cap respected, boxes inside the image',
+    async (spec) => {
+      const name = spec.split('?')[0]!.replace('.', '');
+      await t.loupe.indexes.create({ name, regionMethod: spec });
+      const imgs = await scenes;
+      const res = await t.loupe.documents.add(
+        name,
+        imgs.map((s) => ({ id: s.id, fields: { image: server.url(`/${s.id}.png`) } })),
+      );
+      expect(res.every((r) => r.ok)).toBe(true);
+      let proposals = 0;
+      let matched = 0;
+      let objects = 0;
+      for (const s of imgs) {
+        const { chunks } = await t.loupe.documents.get(name, s.id);
+        const boxes = chunks.filter((c) => c.kind === 'image').map((c) => c.box!);
+        expect(boxes[0]).toEqual({ x1: 0, y1: 0, x2: 480, y2: 360 });
+        expect(boxes.length).toBeLessThanOrEqual(4);
+        for (const b of boxes) {
+          expect(b.x1).toBeGreaterThanOrEqual(0);
+          expect(b.y1).toBeGreaterThanOrEqual(0);
+          expect(b.x2).toBeLessThanOrEqual(480);
+          expect(b.y2).toBeLessThanOrEqual(360);
+          expect(b.x2).toBeGreaterThan(b.x1);
+          expect(b.y2).toBeGreaterThan(b.y1);
+        }
+        proposals += boxes.length - 1;
+        for (const o of s.objects) {
+          objects++;
+          if (boxes.slice(1).some((b) => iou(b, o.box) >= 0.5)) matched++;
+        }
       }
-      proposals += boxes.length - 1;
-      for (const o of s.objects) {
-        objects++;
-        if (boxes.slice(1).some((b) => iou(b, o.box) >= 0.5)) matched++;
-      }
-    }
-    expect(proposals).toBeGreaterThan(0);
-    expect(matched / objects).toBeGreaterThanOrEqual(0.5);
-  });
+      expect(proposals).toBeGreaterThan(0);
+      expect(matched / objects).toBeGreaterThanOrEqual(0.5);
+    },
+  );
 
   describe('reranking', () => {
     beforeAll(async () => {
@@ -100,12 +114,20 @@ describe('model-proposed regions and reranking', () => {
       ]);
       expect(res.every((r) => r.ok)).toBe(true);
       // The image of "gone" disappears after indexing (its stored reference is the URL).
-      await t.loupe.database.prisma.document.updateMany({ where: { externalId: 'gone' }, data: { media: { image: { source: 'url', ref: server.url('/deleted.png'), width: 300, height: 300 } } } });
+      await t.loupe.database.prisma.document.updateMany({
+        where: { externalId: 'gone' },
+        data: { media: { image: { source: 'url', ref: server.url('/deleted.png'), width: 300, height: 300 } } },
+      });
     });
 
     it('moves the only hit that shows the queried object to the top, with a box on it (tensor first stage)', async () => {
       const first = await t.loupe.search.search('rr', { q: 'red', searchableAttributes: ['caption'], limit: 3 });
-      expect(first.hits.map((h) => h.id).slice(0, 2).sort()).toEqual(['a', 'b']);
+      expect(
+        first.hits
+          .map((h) => h.id)
+          .slice(0, 2)
+          .sort(),
+      ).toEqual(['a', 'b']);
       expect(first.hits[2]!.id).toBe('c');
       const res = await t.loupe.search.search('rr', { q: 'red', searchableAttributes: ['caption'], limit: 3, rerank: {} });
       expect(res.hits[0]!.id).toBe('c');
@@ -117,7 +139,9 @@ describe('model-proposed regions and reranking', () => {
 
     it('reranks a page of hits in one ONNX run, with the same verdicts as one image per run', async () => {
       const owl = await OwlModel.load(join(t.config.modelsDir, t.config.defaultRerankModel));
-      const images = await Promise.all(['/a.png', '/b.png', '/c.png', '/a.png', '/c.png'].map(async (p) => decodeImage(await (await fetch(server.url(p))).bytes(), { maxPixels: 1e8 })));
+      const images = await Promise.all(
+        ['/a.png', '/b.png', '/c.png', '/a.png', '/c.png'].map(async (p) => decodeImage(await (await fetch(server.url(p))).bytes(), { maxPixels: 1e8 })),
+      );
       const before = inferenceStats().runs;
       const page = await owlRerank(owl, 'red', images);
       expect(inferenceStats().runs - before).toBe(1);
@@ -141,8 +165,14 @@ describe('model-proposed regions and reranking', () => {
     });
 
     it('gives typed errors for an image query without a prompt and for an unknown reranker', async () => {
-      await expect(t.loupe.search.search('rr', { image: { kind: 'url', url: server.url('/c.png') }, rerank: {} })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/rerank\.prompt/) });
-      await expect(t.loupe.search.search('rr', { q: 'red', rerank: { model: 'no-such-owl' } })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/Unknown model "no-such-owl"/) });
+      await expect(t.loupe.search.search('rr', { image: { kind: 'url', url: server.url('/c.png') }, rerank: {} })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringMatching(/rerank\.prompt/),
+      });
+      await expect(t.loupe.search.search('rr', { q: 'red', rerank: { model: 'no-such-owl' } })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringMatching(/Unknown model "no-such-owl"/),
+      });
       const withPrompt = await t.loupe.search.search('rr', { image: { kind: 'url', url: server.url('/c.png') }, rerank: { prompt: 'red' } });
       expect(withPrompt.hits[0]!.id).toBe('c');
     });
@@ -155,9 +185,15 @@ describe('model-proposed regions and reranking', () => {
       expect(res.hits.map((h) => h.id)).toEqual([all.hits[0]!.id]);
       const shallow = await t.loupe.search.search('rr', { q: 'red', searchableAttributes: ['caption'], limit: 3, rerank: { depth: 1, minScore: 0 } });
       expect(shallow.hits).toHaveLength(1); // the two never-reranked hits cannot vouch for the object
-      await expect(t.loupe.search.search('rr', { q: 'red', rerank: { minScore: 1.5 } })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/rerank\.minScore/) });
+      await expect(t.loupe.search.search('rr', { q: 'red', rerank: { minScore: 1.5 } })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringMatching(/rerank\.minScore/),
+      });
       // color-owl states no calibrated default.
-      await expect(t.loupe.search.search('rr', { q: 'red', rerank: { minScore: 'default' } })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/loupe\.min_score/) });
+      await expect(t.loupe.search.search('rr', { q: 'red', rerank: { minScore: 'default' } })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringMatching(/loupe\.min_score/),
+      });
     });
   });
 });

@@ -54,7 +54,10 @@ describe('config.json loupe.region_crop', () => {
       const config = JSON.parse(readFileSync(join(copy, 'config.json'), 'utf8'));
       config.loupe.region_crop = { context: 3, square: true };
       writeFileSync(join(copy, 'config.json'), JSON.stringify(config));
-      await expect(loadClipModel(copy, { intraOpThreads: 1 })).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/region_crop\.context must be a number from 0 to 1/) });
+      await expect(loadClipModel(copy, { intraOpThreads: 1 })).rejects.toMatchObject({
+        code: 'MODEL_INVALID',
+        message: expect.stringMatching(/region_crop\.context must be a number from 0 to 1/),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

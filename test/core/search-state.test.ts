@@ -91,7 +91,10 @@ describe('search without per-query Postgres work', () => {
     await addImage(a, 'doomed', 'red-x', RED);
     await vi.waitFor(async () => expect(await ids(b, 'doomed')).toEqual(['red-x']), { timeout: 5_000, interval: 20 });
     await a.loupe.indexes.delete('doomed');
-    await vi.waitFor(async () => expect(b.loupe.search.search('doomed', { q: 'red' })).rejects.toMatchObject({ code: 'INDEX_NOT_FOUND' }), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(async () => expect(b.loupe.search.search('doomed', { q: 'red' })).rejects.toMatchObject({ code: 'INDEX_NOT_FOUND' }), {
+      timeout: 5_000,
+      interval: 20,
+    });
   });
 
   it('rebuilds a missing chunk map from Postgres beside a kept FAISS snapshot', async () => {

@@ -103,7 +103,9 @@ describe('errors', () => {
 
   it('checks arguments with one message template (rejecting, like every asynchronous native wrapper)', async () => {
     const index = VectorIndex.create(4);
-    await expect(index.add(new Float32Array(3), new BigInt64Array([1n]))).rejects.toThrow('Expected 4 floats (ids × 4) for vectors.length but received 3 of type number');
+    await expect(index.add(new Float32Array(3), new BigInt64Array([1n]))).rejects.toThrow(
+      'Expected 4 floats (ids × 4) for vectors.length but received 3 of type number',
+    );
     await expect(index.add(new Float32Array([1, 0, 0, Number.NaN]), new BigInt64Array([1n]))).rejects.toThrow(/Expected finite numbers for vectors/);
     await expect(index.add(new Float32Array(4), new BigInt64Array([-5n]))).rejects.toThrow(/Expected non-negative ids for ids but received -5n/);
     await expect(index.search(new Float32Array(4), 0)).rejects.toThrow(/Expected an integer between 1 and 1000000 for k but received 0/);

@@ -39,19 +39,26 @@ const caption = (i: number) => `${scenes[i]!.caption} ref${i}q`;
 async function addDocuments(server: ServerProcess, idx: number[]): Promise<{ id: string; ok: boolean; code?: string; replaced?: boolean }[]> {
   const form = new FormData();
   const documents = idx.map((i) => ({ id: `doc-${i}`, fields: { caption: caption(i), n: i }, files: [{ field: 'image', file: null }] }));
-  const query = 'mutation($d: [DocumentInput!]!) { addDocuments(index: "crash", documents: $d) { __typename ... on AddDocumentsPayload { results { id ok code replaced } } ... on LoupeError { code message } } }';
+  const query =
+    'mutation($d: [DocumentInput!]!) { addDocuments(index: "crash", documents: $d) { __typename ... on AddDocumentsPayload { results { id ok code replaced } } ... on LoupeError { code message } } }';
   form.set('operations', JSON.stringify({ query, variables: { d: documents } }));
   form.set('map', JSON.stringify(Object.fromEntries(idx.map((_, j) => [String(j), [`variables.d.${j}.files.0.file`]]))));
   idx.forEach((i, j) => form.set(String(j), new Blob([scenes[i]!.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }), `${i}.png`));
   const res = await fetch(`${server.url}/graphql`, { method: 'POST', body: form });
-  const body = (await res.json()) as { data?: { addDocuments: { __typename: string; results: { id: string; ok: boolean; code?: string; replaced?: boolean }[]; message?: string } } };
+  const body = (await res.json()) as {
+    data?: { addDocuments: { __typename: string; results: { id: string; ok: boolean; code?: string; replaced?: boolean }[]; message?: string } };
+  };
   const payload = body.data?.addDocuments;
   if (payload?.__typename !== 'AddDocumentsPayload') throw new Error(`addDocuments failed: ${JSON.stringify(body).slice(0, 300)}`);
   return payload.results;
 }
 
 async function gql(server: ServerProcess, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data?: any; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
@@ -107,14 +114,41 @@ async function lastSeq(): Promise<bigint> {
   return BigInt((await db.query<{ last_seq: string }>("SELECT last_seq FROM indexes WHERE name = 'crash'")).rows[0]!.last_seq);
 }
 
-const TOP_K_QUERIES = ['red', 'orange', 'yellow', 'green', 'cyan', 'blue', 'purple', 'pink', 'brown', 'black', 'white', 'grey',
-  'red circle', 'blue square', 'green triangle', 'purple circle on a white background', 'a pink square and a black triangle'];
+const TOP_K_QUERIES = [
+  'red',
+  'orange',
+  'yellow',
+  'green',
+  'cyan',
+  'blue',
+  'purple',
+  'pink',
+  'brown',
+  'black',
+  'white',
+  'grey',
+  'red circle',
+  'blue square',
+  'green triangle',
+  'purple circle on a white background',
+  'a pink square and a black triangle',
+];
 
 async function topK(server: ServerProcess): Promise<{ id: string; score: number; box: unknown }[][]> {
   const out = [];
   for (const q of TOP_K_QUERIES) {
-    const r = await gql(server, 'query($q: String!) { search(index: "crash", input: { q: $q, limit: 30 }) { ... on SearchResponse { hits { id score highlights { box { x1 y1 x2 y2 } } } } } }', { q });
-    out.push(r.search.hits.map((h: { id: string; score: number; highlights: { box: unknown }[] }) => ({ id: h.id, score: Math.round(h.score * 1e5) / 1e5, box: h.highlights[0]?.box })));
+    const r = await gql(
+      server,
+      'query($q: String!) { search(index: "crash", input: { q: $q, limit: 30 }) { ... on SearchResponse { hits { id score highlights { box { x1 y1 x2 y2 } } } } } }',
+      { q },
+    );
+    out.push(
+      r.search.hits.map((h: { id: string; score: number; highlights: { box: unknown }[] }) => ({
+        id: h.id,
+        score: Math.round(h.score * 1e5) / 1e5,
+        box: h.highlights[0]?.box,
+      })),
+    );
   }
   return out;
 }
@@ -123,7 +157,10 @@ async function topK(server: ServerProcess): Promise<{ id: string; score: number;
 function expectSameTopK(a: { id: string; score: number }[][], b: { id: string; score: number }[][]): void {
   a.forEach((hits, q) => {
     const other = b[q]!;
-    expect(other.map((h) => h.score), TOP_K_QUERIES[q]).toEqual(hits.map((h) => h.score));
+    expect(
+      other.map((h) => h.score),
+      TOP_K_QUERIES[q],
+    ).toEqual(hits.map((h) => h.score));
     const last = hits.length ? hits[hits.length - 1]!.score : null;
     const groups = (hs: { id: string; score: number }[]) => {
       const m = new Map<number, string[]>();
@@ -140,7 +177,13 @@ beforeAll(async () => {
   chmodSync(pgDir, 0o755);
   pgServer = await startEmbeddedPostgres(join(pgDir, 'data'), 'loupe_crash');
   dataDir = mkdtempSync(join(tmpdir(), 'loupe-crash-data-'));
-  env = { DATABASE_URL: pgServer.databaseUrl, LOUPE_DATA_DIR: dataDir, LOUPE_SNAPSHOT_EVERY: '40', LOUPE_ALLOW_LOOPBACK: 'true', LOUPE_SHUTDOWN_TIMEOUT_MS: '30000' };
+  env = {
+    DATABASE_URL: pgServer.databaseUrl,
+    LOUPE_DATA_DIR: dataDir,
+    LOUPE_SNAPSHOT_EVERY: '40',
+    LOUPE_ALLOW_LOOPBACK: 'true',
+    LOUPE_SHUTDOWN_TIMEOUT_MS: '30000',
+  };
   db = new pg.Client({ connectionString: pgServer.databaseUrl });
   await db.connect();
   scenes = [];
@@ -148,8 +191,10 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  console.log(`crash test: ${stats.kills} SIGKILLs, ${stats.requests} addDocuments requests, ${stats.interrupted} interrupted by a kill, ` +
-    `snapshot lag at the compared restart ${stats.snapshotLagAtRestart} sequence numbers, server peak RSS ${(stats.peakRss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `crash test: ${stats.kills} SIGKILLs, ${stats.requests} addDocuments requests, ${stats.interrupted} interrupted by a kill, ` +
+      `snapshot lag at the compared restart ${stats.snapshotLagAtRestart} sequence numbers, server peak RSS ${(stats.peakRss / 2 ** 20).toFixed(0)} MiB`,
+  );
   await db?.end().catch(() => undefined);
   await pgServer?.stop();
   if (pgDir) rmSync(pgDir, { recursive: true, force: true });
@@ -159,41 +204,54 @@ afterAll(async () => {
 describe('crash safety', () => {
   let server: ServerProcess;
 
-  it(`loses no acknowledged document through ${KILLS} SIGKILLs at random moments`, async () => {
-    for (let life = 0; life < KILLS; life++) {
-      if (life === 2) {
-        // Once during start-up (migrations, model load, snapshot load and catch-up).
-        const booting = spawnServer(env);
-        await new Promise((r) => setTimeout(r, 300 + rnd() * 1500));
-        await kill(booting.early, 'SIGKILL');
-        await booting.catch(() => undefined);
+  it(
+    `loses no acknowledged document through ${KILLS} SIGKILLs at random moments`,
+    async () => {
+      for (let life = 0; life < KILLS; life++) {
+        if (life === 2) {
+          // Once during start-up (migrations, model load, snapshot load and catch-up).
+          const booting = spawnServer(env);
+          await new Promise((r) => setTimeout(r, 300 + rnd() * 1500));
+          await kill(booting.early, 'SIGKILL');
+          await booting.catch(() => undefined);
+          stats.kills++;
+        }
+        server = await spawnServer(env);
+        if (life === 0) await gql(server, 'mutation { createIndex(input: { name: "crash", regionMethodSpec: "simple?hn=3&wn=3" }) { __typename } }');
+        const killAt = Date.now() + 400 + rnd() * 2600;
+        const timer = new Promise<void>((resolve) => setTimeout(() => void kill(server, 'SIGKILL').then(() => resolve()), killAt - Date.now()));
+        await indexUntil(server, () => Date.now() >= killAt);
+        await timer;
         stats.kills++;
       }
       server = await spawnServer(env);
-      if (life === 0) await gql(server, 'mutation { createIndex(input: { name: "crash", regionMethodSpec: "simple?hn=3&wn=3" }) { __typename } }');
-      const killAt = Date.now() + 400 + rnd() * 2600;
-      const timer = new Promise<void>((resolve) => setTimeout(() => void kill(server, 'SIGKILL').then(() => resolve()), killAt - Date.now()));
-      await indexUntil(server, () => Date.now() >= killAt);
-      await timer;
-      stats.kills++;
-    }
-    server = await spawnServer(env);
-    await indexUntil(server, () => acked.size === DOCS);
-    expect(acked.size).toBe(DOCS);
-    expect(stats.kills).toBeGreaterThanOrEqual(KILLS);
-    expect(stats.interrupted).toBeGreaterThanOrEqual(3); // kills really landed mid-request
-  }, 15 * 60_000);
+      await indexUntil(server, () => acked.size === DOCS);
+      expect(acked.size).toBe(DOCS);
+      expect(stats.kills).toBeGreaterThanOrEqual(KILLS);
+      expect(stats.interrupted).toBeGreaterThanOrEqual(3); // kills really landed mid-request
+    },
+    15 * 60_000,
+  );
 
   it('has every acknowledged document with all its chunks, and nothing half-written', async () => {
     const id = await indexId();
-    const docs = (await db.query<{ external_id: string; n: number; media: { image: { ref: string; width: number; height: number } } }>(
-      "SELECT external_id, (fields->>'n')::int AS n, media FROM documents WHERE index_id = $1", [id])).rows;
+    const docs = (
+      await db.query<{ external_id: string; n: number; media: { image: { ref: string; width: number; height: number } } }>(
+        "SELECT external_id, (fields->>'n')::int AS n, media FROM documents WHERE index_id = $1",
+        [id],
+      )
+    ).rows;
     expect(docs.map((d) => d.external_id).sort()).toEqual([...acked].map((i) => `doc-${i}`).sort());
-    const perDoc = (await db.query<{ external_id: string; chunks: string; positions: number[]; images: string; whole: string }>(`
+    const perDoc = (
+      await db.query<{ external_id: string; chunks: string; positions: number[]; images: string; whole: string }>(
+        `
       SELECT d.external_id, count(c.seq) AS chunks, array_agg(c.position ORDER BY c.position) AS positions,
              count(*) FILTER (WHERE c.kind = 'image') AS images,
              count(*) FILTER (WHERE c.position = 0 AND c.x1 = 0 AND c.y1 = 0 AND c.x2 = ${W} AND c.y2 = ${H}) AS whole
-      FROM documents d LEFT JOIN chunks c ON c.document_id = d.id WHERE d.index_id = $1 GROUP BY d.external_id`, [id])).rows;
+      FROM documents d LEFT JOIN chunks c ON c.document_id = d.id WHERE d.index_id = $1 GROUP BY d.external_id`,
+        [id],
+      )
+    ).rows;
     for (const r of perDoc) {
       expect(Number(r.chunks), r.external_id).toBe(CHUNKS_PER_DOC);
       expect(r.positions, r.external_id).toEqual(Array.from({ length: CHUNKS_PER_DOC }, (_, i) => i));
@@ -217,12 +275,22 @@ describe('crash safety', () => {
 
   it('finds every acknowledged document by search (tensor with a filter, lexical by its caption token)', async () => {
     for (const i of acked) {
-      const r = await gql(server, `query($q: String!, $n: JSON!, $t: String!) {
+      const r = await gql(
+        server,
+        `query($q: String!, $n: JSON!, $t: String!) {
         t: search(index: "crash", input: { q: $q, searchableAttributes: ["image"], filters: [{ field: "n", eq: $n }] }) { ... on SearchResponse { hits { id highlights { box { x1 } } } } }
-        l: search(index: "crash", input: { q: $t, method: LEXICAL, limit: 1 }) { ... on SearchResponse { hits { id } } } }`, { q: scenes[i]!.caption, n: i, t: `ref${i}q` });
-      expect(r.t.hits.map((h: { id: string }) => h.id), `tensor doc-${i}`).toEqual([`doc-${i}`]);
+        l: search(index: "crash", input: { q: $t, method: LEXICAL, limit: 1 }) { ... on SearchResponse { hits { id } } } }`,
+        { q: scenes[i]!.caption, n: i, t: `ref${i}q` },
+      );
+      expect(
+        r.t.hits.map((h: { id: string }) => h.id),
+        `tensor doc-${i}`,
+      ).toEqual([`doc-${i}`]);
       expect(r.t.hits[0].highlights[0].box).not.toBeNull();
-      expect(r.l.hits.map((h: { id: string }) => h.id), `lexical doc-${i}`).toEqual([`doc-${i}`]);
+      expect(
+        r.l.hits.map((h: { id: string }) => h.id),
+        `lexical doc-${i}`,
+      ).toEqual([`doc-${i}`]);
     }
   }, 300_000);
 
@@ -234,7 +302,12 @@ describe('crash safety', () => {
       for (const r of results) expect(r, r.id).toMatchObject({ ok: true, replaced: true });
     }
     const id = await indexId();
-    const counts = (await db.query<{ docs: string; chunks: string }>('SELECT (SELECT count(*) FROM documents WHERE index_id = $1) AS docs, (SELECT count(*) FROM chunks WHERE index_id = $1) AS chunks', [id])).rows[0]!;
+    const counts = (
+      await db.query<{ docs: string; chunks: string }>(
+        'SELECT (SELECT count(*) FROM documents WHERE index_id = $1) AS docs, (SELECT count(*) FROM chunks WHERE index_id = $1) AS chunks',
+        [id],
+      )
+    ).rows[0]!;
     expect(Number(counts.docs)).toBe(DOCS);
     expect(Number(counts.chunks)).toBe(DOCS * CHUNKS_PER_DOC);
     expectSameTopK(before, await topK(server));
@@ -273,9 +346,13 @@ describe('crash safety', () => {
     await new Promise<void>((r) => images.listen(0, '127.0.0.1', () => r()));
     try {
       const url = `http://127.0.0.1:${(images.address() as AddressInfo).port}/slow.png`;
-      const pending = gql(server, 'mutation($d: [DocumentInput!]!) { addDocuments(index: "crash", documents: $d) { ... on AddDocumentsPayload { results { id ok code } } } }', {
-        d: [{ id: 'late', fields: { image: url, caption: 'arrives during shutdown' } }],
-      });
+      const pending = gql(
+        server,
+        'mutation($d: [DocumentInput!]!) { addDocuments(index: "crash", documents: $d) { ... on AddDocumentsPayload { results { id ok code } } } }',
+        {
+          d: [{ id: 'late', fields: { image: url, caption: 'arrives during shutdown' } }],
+        },
+      );
       await requested; // the server is now in the middle of indexing it
       server.child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));

@@ -25,7 +25,9 @@ export function spawnServer(env: Record<string, string>): Promise<ServerProcess>
     for (const l of s.split('\n')) if (l.trim()) lines.push(l);
     if (lines.length > 200) lines.splice(0, lines.length - 200);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const proc: ServerProcess = {
     child,
     url: '',
@@ -53,7 +55,10 @@ export function spawnServer(env: Record<string, string>): Promise<ServerProcess>
     }
     if (!proc.url) throw new Error(`server did not start in time:\n${proc.tail()}`);
     for (;;) {
-      const ok = await fetch(`${proc.url}/ready`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${proc.url}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return proc;
       if (Date.now() > deadline) throw new Error(`server not ready:\n${proc.tail()}`);
       await new Promise((r) => setTimeout(r, 50));

@@ -5,7 +5,13 @@ import sharp from 'sharp';
 export type Rgb = [number, number, number];
 
 /** A w×h image of `background` with filled rectangles. */
-export async function sceneImage(w: number, h: number, background: Rgb, rects: { x1: number; y1: number; x2: number; y2: number; colour: Rgb }[], format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
+export async function sceneImage(
+  w: number,
+  h: number,
+  background: Rgb,
+  rects: { x1: number; y1: number; x2: number; y2: number; colour: Rgb }[],
+  format: 'png' | 'jpeg' = 'png',
+): Promise<Buffer> {
   const data = Buffer.alloc(w * h * 3);
   for (let i = 0; i < w * h; i++) data.set(background, i * 3);
   for (const r of rects) {

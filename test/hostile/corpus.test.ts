@@ -88,8 +88,14 @@ describe('hostile-input corpus through the indexing path', () => {
     const groups = new Set(corpus.map((c) => c.group));
     expect([...groups].sort()).toEqual(['animated', 'bomb', 'broken', 'exif', 'svg', 'unusual']);
     for (const fmt of ['jpg', 'png', 'webp', 'gif']) {
-      expect(corpus.some((c) => c.name === `truncated.${fmt}`), fmt).toBe(true);
-      expect(corpus.some((c) => c.name === `corrupt.${fmt}`), fmt).toBe(true);
+      expect(
+        corpus.some((c) => c.name === `truncated.${fmt}`),
+        fmt,
+      ).toBe(true);
+      expect(
+        corpus.some((c) => c.name === `corrupt.${fmt}`),
+        fmt,
+      ).toBe(true);
     }
     expect(corpus.filter((c) => c.group === 'exif')).toHaveLength(8);
   });
@@ -123,7 +129,9 @@ describe('hostile-input corpus through the indexing path', () => {
     for (const c of corpus.filter((x) => x.upright)) {
       const d = (await t.gql(Q, { id: `upload:${c.name}` })).document;
       expect(d.media, c.name).toEqual([{ width, height }]);
-      const boxes = d.regions.filter((r: { kind: string }) => r.kind === 'image').map((r: { box: { x1: number; y1: number; x2: number; y2: number } }) => r.box);
+      const boxes = d.regions
+        .filter((r: { kind: string }) => r.kind === 'image')
+        .map((r: { box: { x1: number; y1: number; x2: number; y2: number } }) => r.box);
       expect(boxes, c.name).toHaveLength(10);
       expect(boxes[0], c.name).toEqual({ x1: 0, y1: 0, x2: width, y2: height });
       expect(boxes[1], c.name).toEqual(red); // the first grid cell, in upright pixels

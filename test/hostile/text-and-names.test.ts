@@ -23,7 +23,11 @@ const SEARCH = `query($input: SearchInput!) { search(index: "texts", input: $inp
   ... on SearchResponse { hits { id } } ... on LoupeError { code message } } }`;
 
 async function post(body: unknown) {
-  const res = await t.yoga.fetch('http://127.0.0.1/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await t.yoga.fetch('http://127.0.0.1/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -59,13 +63,17 @@ afterAll(async () => t?.close());
 
 describe('NUL characters and unpaired surrogates (12.6)', () => {
   it('refuses them in ids and field values per document, with INVALID_INPUT naming the input, the others indexed', async () => {
-    const r = (await t.gql(ADD, { d: [
-      { id: NUL, fields: { title: 'x' } },
-      { id: 'v1', fields: { title: LONE } },
-      { id: 'v2', fields: { title: `nul${'\u0000'}inside` } },
-      { id: `lone${'\udc00'}`, fields: { title: 'y' } },
-      { id: 'fine', fields: { title: 'fine \ud83d\ude00 emoji pair' } },
-    ] })).addDocuments.results;
+    const r = (
+      await t.gql(ADD, {
+        d: [
+          { id: NUL, fields: { title: 'x' } },
+          { id: 'v1', fields: { title: LONE } },
+          { id: 'v2', fields: { title: `nul${'\u0000'}inside` } },
+          { id: `lone${'\udc00'}`, fields: { title: 'y' } },
+          { id: 'fine', fields: { title: 'fine \ud83d\ude00 emoji pair' } },
+        ],
+      })
+    ).addDocuments.results;
     expectClearInvalid(r[0], /^Expected text without NUL characters or unpaired UTF-16 surrogates for id but received "a\\u0000b"/);
     expectClearInvalid(r[1], /for fields\.title but received "x\\ud800"/);
     expectClearInvalid(r[2], /for fields\.title/);
@@ -74,11 +82,19 @@ describe('NUL characters and unpaired surrogates (12.6)', () => {
     await stillServing();
   });
 
-  it('refuses an upload named filename*=UTF-8\'\'a%00b.png per document, before the file is stored', async () => {
+  it("refuses an upload named filename*=UTF-8''a%00b.png per document, before the file is stored", async () => {
     const uploads = join(t.config.dataDir, 'uploads');
     const stored = () => (existsSync(uploads) ? readdirSync(uploads).length : 0);
     const before = stored();
-    const operations = JSON.stringify({ query: ADD, variables: { d: [{ id: 'named', fields: {}, files: [{ field: 'image', file: null }] }, { id: 'plain-name', fields: { title: 'kept' } }] } });
+    const operations = JSON.stringify({
+      query: ADD,
+      variables: {
+        d: [
+          { id: 'named', fields: {}, files: [{ field: 'image', file: null }] },
+          { id: 'plain-name', fields: { title: 'kept' } },
+        ],
+      },
+    });
     const head = (name: string, extra = '') => `--x\r\nContent-Disposition: form-data; name="${name}"${extra}\r\n`;
     const body = Buffer.concat([
       Buffer.from(`${head('operations')}\r\n${operations}\r\n${head('map')}\r\n{"0":["variables.d.0.files.0.file"]}\r\n`),
@@ -86,7 +102,11 @@ describe('NUL characters and unpaired surrogates (12.6)', () => {
       png,
       Buffer.from('\r\n--x--\r\n'),
     ]);
-    const res = await t.yoga.fetch('http://127.0.0.1/graphql', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(body.length) }, body });
+    const res = await t.yoga.fetch('http://127.0.0.1/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(body.length) },
+      body,
+    });
     expect(res.status).toBe(200);
     const [named, plain] = ((await res.json()) as any).data.addDocuments.results;
     expectClearInvalid(named, /for files\[image\]\.file name but received "a\\u0000b\.png"/);
@@ -104,7 +124,13 @@ describe('NUL characters and unpaired surrogates (12.6)', () => {
     }
     const prompt = (await t.gql(SEARCH, { input: { q: 'red', rerank: { prompt: NUL } } })).search;
     expectClearInvalid(prompt, /for rerank\.prompt/);
-    for (const filter of [{ field: 'colour', eq: NUL }, { field: 'colour', eq: LONE }, { field: 'colour', in: ['red', NUL] }, { field: 'colour', in: [{ k: LONE }] }, { field: 'colour', in: [{ [NUL]: 1 }] }]) {
+    for (const filter of [
+      { field: 'colour', eq: NUL },
+      { field: 'colour', eq: LONE },
+      { field: 'colour', in: ['red', NUL] },
+      { field: 'colour', in: [{ k: LONE }] },
+      { field: 'colour', in: [{ [NUL]: 1 }] },
+    ]) {
       const s = (await t.gql(SEARCH, { input: { q: 'red', method: 'LEXICAL', filters: [filter] } })).search;
       expect(s.__typename, JSON.stringify(filter)).toBe('LoupeError');
       expectClearInvalid(s, /for filters\[colour\]\.(eq|in)/);
@@ -118,7 +144,11 @@ describe('NUL characters and unpaired surrogates (12.6)', () => {
       const d = (await t.gql('query($id: String!) { document(index: "texts", id: $id) { __typename ... on LoupeError { code message } } }', { id })).document;
       expect(d.__typename).toBe('LoupeError');
       expectClearInvalid(d, /for id but received/);
-      const del = (await t.gql('mutation($ids: [String!]!) { deleteDocuments(index: "texts", ids: $ids) { __typename ... on LoupeError { code message } } }', { ids: ['plain', id] })).deleteDocuments;
+      const del = (
+        await t.gql('mutation($ids: [String!]!) { deleteDocuments(index: "texts", ids: $ids) { __typename ... on LoupeError { code message } } }', {
+          ids: ['plain', id],
+        })
+      ).deleteDocuments;
       expect(del.__typename).toBe('LoupeError');
       expectClearInvalid(del, /for ids\[1\] but received/);
     }
@@ -202,18 +232,31 @@ describe('names that are built-in object properties (12.7)', () => {
   it('refuses "__proto__" as a field name clearly (a JSON layer would drop it), in fields, files and imageFields', async () => {
     const r = (await t.gql(ADD, { d: [{ id: 'proto', fields: JSON.parse('{"__proto__":"p","title":"t"}') }] })).addDocuments.results[0];
     expectClearInvalid(r, /for field name but received "__proto__"/);
-    const file = await multipart(ADD, { d: [{ id: 'proto-file', fields: { name: 'a name', title: 'x' }, files: [{ field: '__proto__', file: null }] }] }, [{ path: 'variables.d.0.files.0.file', name: 'p.png', bytes: png }]);
+    const file = await multipart(ADD, { d: [{ id: 'proto-file', fields: { name: 'a name', title: 'x' }, files: [{ field: '__proto__', file: null }] }] }, [
+      { path: 'variables.d.0.files.0.file', name: 'p.png', bytes: png },
+    ]);
     expectClearInvalid(file.body.data.addDocuments.results[0], /for field name but received "__proto__"/);
-    const ctor = await multipart(ADD, { d: [{ id: 'ctor-file', fields: { title: 'x' }, files: [{ field: 'constructor', file: null }] }] }, [{ path: 'variables.d.0.files.0.file', name: 'c.png', bytes: png }]);
+    const ctor = await multipart(ADD, { d: [{ id: 'ctor-file', fields: { title: 'x' }, files: [{ field: 'constructor', file: null }] }] }, [
+      { path: 'variables.d.0.files.0.file', name: 'c.png', bytes: png },
+    ]);
     expectClearInvalid(ctor.body.data.addDocuments.results[0], /^Field "constructor" received a file but is not an image field/);
-    const ok = await multipart(ADD, { d: [{ id: 'img-file', fields: { title: 'x', constructor: 'c' }, files: [{ field: 'image', file: null }] }] }, [{ path: 'variables.d.0.files.0.file', name: 'ok.png', bytes: png }]);
+    const ok = await multipart(ADD, { d: [{ id: 'img-file', fields: { title: 'x', constructor: 'c' }, files: [{ field: 'image', file: null }] }] }, [
+      { path: 'variables.d.0.files.0.file', name: 'ok.png', bytes: png },
+    ]);
     expect(ok.body.data.addDocuments.results[0]).toMatchObject({ ok: true });
-    const idx = (await t.gql('mutation { createIndex(input: { name: "protoimg", imageFields: ["__proto__"] }) { __typename ... on LoupeError { code message } } }')).createIndex;
+    const idx = (
+      await t.gql('mutation { createIndex(input: { name: "protoimg", imageFields: ["__proto__"] }) { __typename ... on LoupeError { code message } } }')
+    ).createIndex;
     expectClearInvalid(idx, /for imageFields/);
   });
 
   it('reads region-method parameters and names from maps: constructor is unknown, not "given twice"', async () => {
-    const create = async (spec: string) => (await t.gql('mutation($s: String!) { createIndex(input: { name: "spec", regionMethodSpec: $s }) { __typename ... on LoupeError { code message } } }', { s: spec })).createIndex;
+    const create = async (spec: string) =>
+      (
+        await t.gql('mutation($s: String!) { createIndex(input: { name: "spec", regionMethodSpec: $s }) { __typename ... on LoupeError { code message } } }', {
+          s: spec,
+        })
+      ).createIndex;
     const ctor = await create('yolox?constructor=1');
     expectClearInvalid(ctor, /^Unknown parameter "constructor" for region method yolox/);
     for (const spec of ['constructor', '__proto__', 'toString?hn=2', 'hasOwnProperty']) expect((await create(spec)).code, spec).toBe('INVALID_INPUT');
@@ -221,7 +264,9 @@ describe('names that are built-in object properties (12.7)', () => {
   });
 
   it('refuses a badly percent-encoded region-method value with INVALID_INPUT (12.8), not an internal error', async () => {
-    const r = (await t.gql('mutation { createIndex(input: { name: "pct", regionMethodSpec: "yolox?model=%zz" }) { __typename ... on LoupeError { code message } } }')).createIndex;
+    const r = (
+      await t.gql('mutation { createIndex(input: { name: "pct", regionMethodSpec: "yolox?model=%zz" }) { __typename ... on LoupeError { code message } } }')
+    ).createIndex;
     expect(r.__typename).toBe('LoupeError');
     expectClearInvalid(r, /^Expected a percent-encoded value for model but received "%zz"/);
   });
@@ -290,26 +335,45 @@ describe('messages name the input, not the server (12.12)', () => {
 
 describe('ambiguous input (12.13)', () => {
   it('refuses regionMethodSpec together with regionMethod', async () => {
-    const r = (await t.gql('mutation { createIndex(input: { name: "both", regionMethodSpec: "none", regionMethod: { method: "simple" } }) { __typename ... on LoupeError { code message } } }')).createIndex;
+    const r = (
+      await t.gql(
+        'mutation { createIndex(input: { name: "both", regionMethodSpec: "none", regionMethod: { method: "simple" } }) { __typename ... on LoupeError { code message } } }',
+      )
+    ).createIndex;
     expectClearInvalid(r, /either regionMethod or regionMethodSpec, not both/);
     expect((await t.gql('{ index(name: "both") { __typename } }')).index.__typename).toBe('LoupeError');
   });
 
   it('refuses an image query with both a file and a url', async () => {
-    const r = await multipart(SEARCH, { input: { image: { url: 'http://127.0.0.1/x.png', file: null } } }, [{ path: 'variables.input.image.file', name: 'q.png', bytes: png }]);
+    const r = await multipart(SEARCH, { input: { image: { url: 'http://127.0.0.1/x.png', file: null } } }, [
+      { path: 'variables.input.image.file', name: 'q.png', bytes: png },
+    ]);
     expect(r.body.data.search.__typename).toBe('LoupeError');
     expectClearInvalid(r.body.data.search, /either a file or a url, not both/);
   });
 
   it('refuses two files for one field of a document, and only that document', async () => {
-    const r = await multipart(ADD, { d: [
-      { id: 'two', fields: {}, files: [{ field: 'image', file: null }, { field: 'image', file: null }] },
-      { id: 'one', fields: {}, files: [{ field: 'image', file: null }] },
-    ] }, [
-      { path: 'variables.d.0.files.0.file', name: 'a.png', bytes: png },
-      { path: 'variables.d.0.files.1.file', name: 'b.png', bytes: png },
-      { path: 'variables.d.1.files.0.file', name: 'c.png', bytes: png },
-    ]);
+    const r = await multipart(
+      ADD,
+      {
+        d: [
+          {
+            id: 'two',
+            fields: {},
+            files: [
+              { field: 'image', file: null },
+              { field: 'image', file: null },
+            ],
+          },
+          { id: 'one', fields: {}, files: [{ field: 'image', file: null }] },
+        ],
+      },
+      [
+        { path: 'variables.d.0.files.0.file', name: 'a.png', bytes: png },
+        { path: 'variables.d.0.files.1.file', name: 'b.png', bytes: png },
+        { path: 'variables.d.1.files.0.file', name: 'c.png', bytes: png },
+      ],
+    );
     const [two, one] = r.body.data.addDocuments.results;
     expectClearInvalid(two, /Two files are given for field "image"/);
     expect(one).toMatchObject({ id: 'one', ok: true });

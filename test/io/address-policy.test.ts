@@ -21,7 +21,20 @@ describe('addressRefusal', () => {
   });
 
   it('always refuses link-local, unspecified, multicast, broadcast and reserved ranges', () => {
-    for (const a of ['169.254.169.254', '::ffff:169.254.169.254', 'fe80::1', '0.0.0.0', '::', '224.0.0.1', 'ff02::1', '255.255.255.255', '240.0.0.1', '198.18.0.1', '64:ff9b::a00:1', 'not-an-ip']) {
+    for (const a of [
+      '169.254.169.254',
+      '::ffff:169.254.169.254',
+      'fe80::1',
+      '0.0.0.0',
+      '::',
+      '224.0.0.1',
+      'ff02::1',
+      '255.255.255.255',
+      '240.0.0.1',
+      '198.18.0.1',
+      '64:ff9b::a00:1',
+      'not-an-ip',
+    ]) {
       expect(addressRefusal(a, lenient), a).not.toBeNull();
     }
   });

@@ -56,7 +56,14 @@ describe('local image files', () => {
   });
 
   it('refuses .. traversal and absolute paths outside the root', async () => {
-    for (const path of ['../outside/secret.png', 'sub/../../outside/secret.png', join(dir, 'outside', 'secret.png'), '../images-evil/c.png', '/etc/passwd', '.']) {
+    for (const path of [
+      '../outside/secret.png',
+      'sub/../../outside/secret.png',
+      join(dir, 'outside', 'secret.png'),
+      '../images-evil/c.png',
+      '/etc/passwd',
+      '.',
+    ]) {
       const e = await failure(readFile(path));
       expect(e.code, path).toBe('PATH_NOT_ALLOWED');
     }

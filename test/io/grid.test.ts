@@ -58,7 +58,14 @@ describe('parseRegionMethod', () => {
 });
 
 describe('proposeGridRegions', () => {
-  const sizes: Array<[number, number]> = [[640, 480], [101, 37], [1, 1], [2, 300], [4000, 3000], [7, 7]];
+  const sizes: Array<[number, number]> = [
+    [640, 480],
+    [101, 37],
+    [1, 1],
+    [2, 300],
+    [4000, 3000],
+    [7, 7],
+  ];
 
   it('matches Marqo chunk counts', () => {
     const count = (m: string) => proposeGridRegions(parseRegionMethod(m), 640, 480).length;
@@ -89,7 +96,10 @@ describe('proposeGridRegions', () => {
     for (const [w, h] of sizes) {
       const method = parseRegionMethod('simple?hn=3&wn=4');
       const grid = proposeGridRegions(method, w, h).slice(1);
-      expect(grid.reduce((s, b) => s + area(b), 0), `${w}x${h}`).toBe(w * h);
+      expect(
+        grid.reduce((s, b) => s + area(b), 0),
+        `${w}x${h}`,
+      ).toBe(w * h);
       for (let i = 1; i < grid.length; i++) {
         const prev = grid[i - 1] as Box;
         const cur = grid[i] as Box;

@@ -90,7 +90,9 @@ describe('decodeImage', () => {
     // Left half opaque blue, right half fully transparent (its colour, red, must not show through).
     const rgba = Buffer.alloc(10 * 10 * 4);
     for (let i = 0; i < 100; i++) rgba.set(i % 10 < 5 ? [0, 0, 255, 255] : [255, 0, 0, 0], i * 4);
-    const half = await sharp(rgba, { raw: { width: 10, height: 10, channels: 4 } }).png().toBuffer();
+    const half = await sharp(rgba, { raw: { width: 10, height: 10, channels: 4 } })
+      .png()
+      .toBuffer();
     expect((await sharp(half).metadata()).hasAlpha).toBe(true);
     const img = await decodeImage(half);
     expect(pixel(img, 1, 5)).toEqual([0, 0, 255]);
@@ -98,8 +100,13 @@ describe('decodeImage', () => {
   });
 
   it('takes the first frame of an animation', async () => {
-    const frame = (c: typeof RED) => sharp({ create: { width: 10, height: 8, channels: 3, background: c } }).png().toBuffer();
-    const gif = await sharp([await frame(RED), await frame(BLUE)], { join: { animated: true } }).gif().toBuffer();
+    const frame = (c: typeof RED) =>
+      sharp({ create: { width: 10, height: 8, channels: 3, background: c } })
+        .png()
+        .toBuffer();
+    const gif = await sharp([await frame(RED), await frame(BLUE)], { join: { animated: true } })
+      .gif()
+      .toBuffer();
     expect((await sharp(gif).metadata()).pages).toBe(2);
     const img = await decodeImage(gif);
     expect([img.width, img.height]).toEqual([10, 8]);
@@ -116,7 +123,9 @@ describe('decodeImage', () => {
     const truncated = await failure(decodeImage(jpeg.subarray(0, Math.floor(jpeg.length / 2))));
     expect(truncated.code).toBe('IMAGE_UNREADABLE');
     expect(truncated.message).toContain('truncated');
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+      .png()
+      .toBuffer();
     expect((await failure(decodeImage(png.subarray(0, Math.floor(png.length / 2))))).code).toBe('IMAGE_UNREADABLE');
   });
 
@@ -175,13 +184,17 @@ describe('shrink-on-load (decodeImage size, inspectImage)', () => {
   });
 
   it('charges a non-streaming format (interlaced PNG, GIF) its full size whatever the decode size', async () => {
-    const interlaced = await sharp({ create: { width: 300, height: 200, channels: 3, background: RED } }).png({ progressive: true }).toBuffer();
+    const interlaced = await sharp({ create: { width: 300, height: 200, channels: 3, background: RED } })
+      .png({ progressive: true })
+      .toBuffer();
     const header = await inspectImage(interlaced);
     expect(header.streams).toBe(false);
     expect(decodeBytes(header, { width: 30, height: 20 })).toBe(300 * 200 * 4);
     const plain = await inspectImage(await solidPng(300, 200, RED));
     expect(decodeBytes(plain, { width: 30, height: 20 })).toBe(30 * 20 * 3);
-    const gif = await sharp({ create: { width: 30, height: 20, channels: 3, background: RED } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 30, height: 20, channels: 3, background: RED } })
+      .gif()
+      .toBuffer();
     expect((await inspectImage(gif)).streams).toBe(false);
   });
 });

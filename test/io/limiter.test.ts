@@ -86,10 +86,7 @@ describe('createFairLimiter', () => {
     const g = gate();
     // a and b each hold their own slot; the shared slot then alternates between their queues.
     const own = [a(() => g.opened), b(() => g.opened)];
-    const queued = [
-      ...['a1', 'a2', 'a3'].map((n) => a(async () => void order.push(n))),
-      ...['b1', 'b2', 'b3'].map((n) => b(async () => void order.push(n))),
-    ];
+    const queued = [...['a1', 'a2', 'a3'].map((n) => a(async () => void order.push(n))), ...['b1', 'b2', 'b3'].map((n) => b(async () => void order.push(n)))];
     await Promise.all(queued);
     expect(order).toEqual(['a1', 'b1', 'a2', 'b2', 'a3', 'b3']);
     g.open();

@@ -75,8 +75,15 @@ describe('attentionToBoxes vs the TypeScript reference (random maps)', () => {
       const gridHeight = 1 + Math.floor(rand() * 16);
       const att = Float32Array.from({ length: heads * gridWidth * gridHeight }, () => (rand() < 0.2 ? rand() : rand() * 0.1));
       const opts: AttentionBoxesOptions = {
-        heads, gridWidth, gridHeight, imageWidth: 1 + Math.floor(rand() * 400), imageHeight: 1 + Math.floor(rand() * 400),
-        mode: rand() < 0.5 ? 'v1' : 'v2', resolution: 16 + Math.floor(rand() * 200), minArea: rand() < 0.3 ? rand() * 0.05 : 0, maxBoxes: 1 + Math.floor(rand() * 30),
+        heads,
+        gridWidth,
+        gridHeight,
+        imageWidth: 1 + Math.floor(rand() * 400),
+        imageHeight: 1 + Math.floor(rand() * 400),
+        mode: rand() < 0.5 ? 'v1' : 'v2',
+        resolution: 16 + Math.floor(rand() * 200),
+        minArea: rand() < 0.3 ? rand() * 0.05 : 0,
+        maxBoxes: 1 + Math.floor(rand() * 30),
       };
       const got = await attentionToBoxes(att, opts);
       const want = attentionToBoxesReference(att, opts);
@@ -90,8 +97,20 @@ describe('attentionToBoxes vs the TypeScript reference (random maps)', () => {
 
 describe('attentionToBoxes bad input (INVALID_INPUT, never a crash)', () => {
   const cases: [string, () => Promise<unknown>, RegExp][] = [
-    ['wrong length', () => attentionToBoxes(new Float32Array(195), base), /Expected heads \* gridHeight \* gridWidth = 196 values for attentions.length but received 195/],
-    ['NaN value', () => attentionToBoxes(Float32Array.from({ length: 196 }, (_, i) => (i === 7 ? NaN : 0)), base), /Expected finite attention values for attentions\[7\]/],
+    [
+      'wrong length',
+      () => attentionToBoxes(new Float32Array(195), base),
+      /Expected heads \* gridHeight \* gridWidth = 196 values for attentions.length but received 195/,
+    ],
+    [
+      'NaN value',
+      () =>
+        attentionToBoxes(
+          Float32Array.from({ length: 196 }, (_, i) => (i === 7 ? NaN : 0)),
+          base,
+        ),
+      /Expected finite attention values for attentions\[7\]/,
+    ],
     ['bad mode', () => attentionToBoxes(new Float32Array(196), { ...base, mode: 'v3' as never }), /Expected 'v1' or 'v2' for opts.mode/],
     ['zero heads', () => attentionToBoxes(new Float32Array(196), { ...base, heads: 0 }), /for opts.heads but received 0/],
     ['absurd resolution', () => attentionToBoxes(new Float32Array(196), { ...base, resolution: 1e9 }), /for opts.resolution/],

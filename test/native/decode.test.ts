@@ -47,7 +47,14 @@ describe('decodeYolox', () => {
         r.set([rand(), rand(), rand() * 2 - 1, rand() * 2 - 1]);
         for (let k = 4; k < r.length; k++) r[k] = rand();
       }
-      const opts = { inputWidth, inputHeight, scale: 0.25 + rand(), imageWidth: 50 + Math.floor(rand() * 300), imageHeight: 50 + Math.floor(rand() * 300), scoreThreshold: rand() * 0.5 };
+      const opts = {
+        inputWidth,
+        inputHeight,
+        scale: 0.25 + rand(),
+        imageWidth: 50 + Math.floor(rand() * 300),
+        imageHeight: 50 + Math.floor(rand() * 300),
+        scoreThreshold: rand() * 0.5,
+      };
       const got = await decodeYolox(out, opts);
       const want = decodeYoloxReference(out, opts);
       expect(Array.from(got.labels)).toEqual(Array.from(want.labels));
@@ -60,7 +67,11 @@ describe('decodeYolox', () => {
 
   const out = new Float32Array(8400 * 6);
   const cases: [string, () => Promise<unknown>, RegExp][] = [
-    ['wrong length', () => decodeYolox(out.subarray(1), { scale: 1, imageWidth: 10, imageHeight: 10 }), /anchors \* \(5 \+ classes\) values with 8400 anchors for output.length but received 50399/],
+    [
+      'wrong length',
+      () => decodeYolox(out.subarray(1), { scale: 1, imageWidth: 10, imageHeight: 10 }),
+      /anchors \* \(5 \+ classes\) values with 8400 anchors for output.length but received 50399/,
+    ],
     ['no classes', () => decodeYolox(new Float32Array(8400 * 5), { scale: 1, imageWidth: 10, imageHeight: 10 }), /for output.length/],
     ['empty output', () => decodeYolox(new Float32Array(0), { scale: 1, imageWidth: 10, imageHeight: 10 }), /for output.length but received 0/],
     ['zero scale', () => decodeYolox(out, { scale: 0, imageWidth: 10, imageHeight: 10 }), /for opts.scale but received 0/],
@@ -105,7 +116,13 @@ describe('decodeOwl', () => {
       const queries = 1 + Math.floor(rand() * 4);
       const logits = Float32Array.from({ length: patches * queries }, () => rand() * 12 - 6);
       const boxes = Float32Array.from({ length: patches * 4 }, () => rand());
-      const opts = { imageWidth: 1 + Math.floor(rand() * 900), imageHeight: 1 + Math.floor(rand() * 900), padToSquare: rand() < 0.5, scoreThreshold: rand() * 0.5, topK: Math.floor(rand() * 50) };
+      const opts = {
+        imageWidth: 1 + Math.floor(rand() * 900),
+        imageHeight: 1 + Math.floor(rand() * 900),
+        padToSquare: rand() < 0.5,
+        scoreThreshold: rand() * 0.5,
+        topK: Math.floor(rand() * 50),
+      };
       const got = await decodeOwl(logits, boxes, opts);
       const want = decodeOwlReference(logits, boxes, opts);
       expect(Array.from(got.labels)).toEqual(Array.from(want.labels));
@@ -115,7 +132,11 @@ describe('decodeOwl', () => {
   });
 
   const cases: [string, () => Promise<unknown>, RegExp][] = [
-    ['logits not a multiple of patches', () => decodeOwl(new Float32Array(5), new Float32Array(8), { imageWidth: 1, imageHeight: 1 }), /patches \* queries values with 2 patches .* for logits.length but received 5/],
+    [
+      'logits not a multiple of patches',
+      () => decodeOwl(new Float32Array(5), new Float32Array(8), { imageWidth: 1, imageHeight: 1 }),
+      /patches \* queries values with 2 patches .* for logits.length but received 5/,
+    ],
     ['empty', () => decodeOwl(new Float32Array(0), new Float32Array(0), { imageWidth: 1, imageHeight: 1 }), /with 0 patches/],
     ['boxes length', () => decodeOwl(new Float32Array(2), new Float32Array(6), { imageWidth: 1, imageHeight: 1 }), /multiple of 4 for predBoxes.length/],
     ['bad topK', () => decodeOwl(new Float32Array(1), new Float32Array(4), { imageWidth: 1, imageHeight: 1, topK: 1.5 }), /for opts.topK/],

@@ -30,6 +30,8 @@ describe('GPU selection', () => {
     const cpu = await preprocessBatch(image, boxes, { ...opts, device: 'cpu' });
     expect(maxAbsDiff(await preprocessBatch(image, boxes, { ...opts, device: 'cuda' }), cpu)).toBeLessThan(1e-3);
     const scores = Float32Array.from({ length: 10 }, () => rand());
-    expect(Array.from(await nms(boxes, scores, { iouThreshold: 0.3, device: 'cuda' }))).toEqual(Array.from(await nms(boxes, scores, { iouThreshold: 0.3, device: 'cpu' })));
+    expect(Array.from(await nms(boxes, scores, { iouThreshold: 0.3, device: 'cuda' }))).toEqual(
+      Array.from(await nms(boxes, scores, { iouThreshold: 0.3, device: 'cpu' })),
+    );
   });
 });

@@ -75,7 +75,11 @@ describe('nms bad input (INVALID_INPUT, never a crash)', () => {
   const s = f32([0.5]);
   const cases: [string, () => Promise<unknown>, RegExp][] = [
     ['length mismatch', () => nms(f32([0, 0, 1, 1, 2]), s, { iouThreshold: 0.5 }), /multiple of 4 for boxes.length/],
-    ['boxes vs scores', () => nms(f32([0, 0, 1, 1, 0, 0, 1, 1]), s, { iouThreshold: 0.5 }), /Expected 4 \* scores.length = 4 values for boxes.length but received 8/],
+    [
+      'boxes vs scores',
+      () => nms(f32([0, 0, 1, 1, 0, 0, 1, 1]), s, { iouThreshold: 0.5 }),
+      /Expected 4 \* scores.length = 4 values for boxes.length but received 8/,
+    ],
     ['NaN box', () => nms(f32([0, NaN, 1, 1]), s, { iouThreshold: 0.5 }), /Expected box coordinates that are not NaN for boxes\[0\]/],
     ['NaN score', () => nms(b, f32([NaN]), { iouThreshold: 0.5 }), /Expected a score that is not NaN for scores\[0\]/],
     ['iou above 1', () => nms(b, s, { iouThreshold: 1.5 }), /Expected a finite number between 0 and 1 for opts.iouThreshold but received 1.5/],

@@ -57,7 +57,11 @@ describe('preprocessBatch hand-made cases', () => {
   it('a constant image gives the constant normalized value everywhere', async () => {
     const image = imageFrom(40, 30, (_x, _y, c) => [200, 100, 50][c]!);
     const out = await preprocessBatch(image, new Float32Array([3, 2, 31, 27]), {
-      size: 16, mode: 'shortest-edge-center-crop', mean: [...CLIP.mean], std: [...CLIP.std], resample: 'bicubic',
+      size: 16,
+      mode: 'shortest-edge-center-crop',
+      mean: [...CLIP.mean],
+      std: [...CLIP.std],
+      resample: 'bicubic',
     });
     for (let c = 0; c < 3; c++) {
       const want = ([200, 100, 50][c]! / 255 - CLIP.mean[c]!) / CLIP.std[c]!;
@@ -70,9 +74,11 @@ describe('preprocessBatch hand-made cases', () => {
     const image = randomImage(rng(1), 12, 12);
     for (const resample of ['bilinear', 'bicubic'] as const) {
       const out = await preprocessBatch(image, new Float32Array([0, 0, 12, 12]), plain(12, { resample }));
-      for (let y = 0; y < 12; y++) for (let x = 0; x < 12; x++) for (let c = 0; c < 3; c++) {
-        expect(out[(c * 12 + y) * 12 + x]).toBeCloseTo(image.data[(y * 12 + x) * 3 + c]!, 3);
-      }
+      for (let y = 0; y < 12; y++)
+        for (let x = 0; x < 12; x++)
+          for (let c = 0; c < 3; c++) {
+            expect(out[(c * 12 + y) * 12 + x]).toBeCloseTo(image.data[(y * 12 + x) * 3 + c]!, 3);
+          }
     }
   });
 
@@ -123,13 +129,25 @@ describe('preprocessBatch bad input (an INVALID_INPUT error, never a crash)', ()
   const image = randomImage(rng(6), 20, 10);
   const ok = new Float32Array([0, 0, 10, 10]);
   const cases: [string, () => Promise<unknown>, RegExp][] = [
-    ['wrong buffer length', () => preprocessBatch({ ...image, data: image.data.subarray(1) }, ok, plain(4)), /Expected a length of width\*height\*3 = 600 for image.data.length but received 599 of type number/],
+    [
+      'wrong buffer length',
+      () => preprocessBatch({ ...image, data: image.data.subarray(1) }, ok, plain(4)),
+      /Expected a length of width\*height\*3 = 600 for image.data.length but received 599 of type number/,
+    ],
     ['not an image', () => preprocessBatch(null as never, ok, plain(4)), /Expected a DecodedImage object for image but received null of type null/],
     ['4 channels', () => preprocessBatch({ ...image, channels: 4 as 3 }, ok, plain(4)), /for image.channels/],
-    ['boxes not a Float32Array', () => preprocessBatch(image, [0, 0, 1, 1] as never, plain(4)), /Expected a Float32Array for boxes but received \[0,0,1,1\] of type array/],
+    [
+      'boxes not a Float32Array',
+      () => preprocessBatch(image, [0, 0, 1, 1] as never, plain(4)),
+      /Expected a Float32Array for boxes but received \[0,0,1,1\] of type array/,
+    ],
     ['boxes length not N*4', () => preprocessBatch(image, new Float32Array(5), plain(4)), /multiple of 4 for boxes.length/],
     ['NaN box', () => preprocessBatch(image, new Float32Array([0, NaN, 4, 4]), plain(4)), /Expected finite box coordinates for boxes\[0\]/],
-    ['inverted box', () => preprocessBatch(image, new Float32Array([0, 0, 10, 10, 8, 8, 2, 2]), plain(4)), /positive area after clipping to the 20x10 image for boxes\[1\] but received \[8,8,2,2\]/],
+    [
+      'inverted box',
+      () => preprocessBatch(image, new Float32Array([0, 0, 10, 10, 8, 8, 2, 2]), plain(4)),
+      /positive area after clipping to the 20x10 image for boxes\[1\] but received \[8,8,2,2\]/,
+    ],
     ['box outside the image', () => preprocessBatch(image, new Float32Array([30, 0, 40, 5]), plain(4)), /positive area after clipping/],
     ['zero-area box', () => preprocessBatch(image, new Float32Array([3, 3, 3, 9]), plain(4)), /positive area after clipping/],
     ['absurd box count', () => preprocessBatch(image, new Float32Array(4 * 5000), plain(4)), /at most 16384 for boxes.length/],
@@ -152,6 +170,8 @@ describe('preprocessBatch bad input (an INVALID_INPUT error, never a crash)', ()
     const { addon } = await import('../../src/native/addon.js');
     const f32 = (a: number[]) => new Float32Array(a);
     expect(() => addon.preprocessBatch(new Uint8Array(5), 2, 2, f32([0, 0, 1, 1]), 4, 0, 0, f32([0, 0, 0]), f32([1, 1, 1]), 1, 1)).toThrow(/native: image/);
-    await expect(addon.preprocessBatch(new Uint8Array(12), 2, 2, f32([5, 5, 9, 9]), 4, 0, 0, f32([0, 0, 0]), f32([1, 1, 1]), 1, 1)).rejects.toThrow(/zero area/);
+    await expect(addon.preprocessBatch(new Uint8Array(12), 2, 2, f32([5, 5, 9, 9]), 4, 0, 0, f32([0, 0, 0]), f32([1, 1, 1]), 1, 1)).rejects.toThrow(
+      /zero area/,
+    );
   });
 });

@@ -8,11 +8,26 @@ import { isLoopbackHost, presentedKey } from '../../src/services/access-service.
 import { TokenBuckets } from '../../src/services/rate-limiter.js';
 
 const LIST = '{ indexes { name } }';
-const CREATE = 'mutation($name: String!) { createIndex(input: { name: $name, regionMethodSpec: "none" }) { __typename ... on Index { name } ... on LoupeError { code } } }';
+const CREATE =
+  'mutation($name: String!) { createIndex(input: { name: $name, regionMethodSpec: "none" }) { __typename ... on Index { name } ... on LoupeError { code } } }';
 
-async function post(t: TestLoupe, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}, url = 'http://127.0.0.1/graphql') {
-  const res = await t.yoga.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } };
+async function post(
+  t: TestLoupe,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+  url = 'http://127.0.0.1/graphql',
+) {
+  const res = await t.yoga.fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] },
+  };
 }
 
 describe('with keys required (LOUPE_AUTH=on)', () => {
@@ -37,7 +52,12 @@ describe('with keys required (LOUPE_AUTH=on)', () => {
   it('refuses a wrong key, a malformed key and a malformed Authorization header', async () => {
     const wrong = `lp_${'A'.repeat(43)}`;
     // A Basic header is not a key at all (a proxy in front may send one): here, that means no key.
-    for (const headers of [{ "x-api-key": wrong }, { "x-api-key": "hunter2" }, { authorization: `Bearer ${wrong}` }, { authorization: `Basic ${admin}` }] as Record<string, string>[]) {
+    for (const headers of [
+      { 'x-api-key': wrong },
+      { 'x-api-key': 'hunter2' },
+      { authorization: `Bearer ${wrong}` },
+      { authorization: `Basic ${admin}` },
+    ] as Record<string, string>[]) {
       const r = await post(t, LIST, {}, headers);
       expect(r.status, JSON.stringify(headers)).toBe(401);
       expect(r.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -55,7 +75,12 @@ describe('with keys required (LOUPE_AUTH=on)', () => {
     expect(denied.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(denied.body.errors?.[0]?.message).toContain('admin');
     expect((await t.loupe.indexes.list()).map((i) => i.name)).not.toContain('from-reader');
-    const search = await post(t, 'query { search(index: "missing", input: { q: "red" }) { __typename ... on LoupeError { code } } }', {}, { 'x-api-key': reader });
+    const search = await post(
+      t,
+      'query { search(index: "missing", input: { q: "red" }) { __typename ... on LoupeError { code } } }',
+      {},
+      { 'x-api-key': reader },
+    );
     expect(search.body.data.search).toEqual({ __typename: 'LoupeError', code: 'INDEX_NOT_FOUND' });
   });
 
@@ -78,7 +103,11 @@ describe('with keys required (LOUPE_AUTH=on)', () => {
     expect(dump).not.toContain(admin);
     expect(dump).not.toContain(reader);
     expect(rows.map((r) => r.key_hash)).toContain(createHash('sha256').update(admin).digest('hex'));
-    expect(rows.find((r) => r.key_hash === createHash('sha256').update(reader).digest('hex'))).toMatchObject({ role: 'read', name: 'web', prefix: reader.slice(0, 11) });
+    expect(rows.find((r) => r.key_hash === createHash('sha256').update(reader).digest('hex'))).toMatchObject({
+      role: 'read',
+      name: 'web',
+      prefix: reader.slice(0, 11),
+    });
   });
 
   it('refuses a revoked key', async () => {
@@ -108,7 +137,9 @@ describe('with keys required (LOUPE_AUTH=on)', () => {
   });
 
   it('checks key options with the standard message', async () => {
-    await expect(t.loupe.access.createKey({ role: 'owner' as never })).rejects.toThrow("Expected 'admin' or 'read' for role but received \"owner\" of type string");
+    await expect(t.loupe.access.createKey({ role: 'owner' as never })).rejects.toThrow(
+      "Expected 'admin' or 'read' for role but received \"owner\" of type string",
+    );
     await expect(t.loupe.access.createKey({ role: 'read', ratePerSec: -1 })).rejects.toThrow(/for ratePerSec/);
   });
 });
@@ -144,7 +175,11 @@ describe('on loopback with access control off (the default)', () => {
     const form = new FormData();
     form.set('operations', JSON.stringify({ query: 'mutation { deleteIndex(name: "local") { __typename } }' }));
     form.set('map', '{}');
-    const res = await t.yoga.fetch('http://127.0.0.1/graphql', { method: 'POST', body: form, headers: { origin: 'https://evil.example', 'content-length': '300' } });
+    const res = await t.yoga.fetch('http://127.0.0.1/graphql', {
+      method: 'POST',
+      body: form,
+      headers: { origin: 'https://evil.example', 'content-length': '300' },
+    });
     expect(res.status).toBe(403);
     expect((await t.loupe.indexes.list()).map((i) => i.name)).toContain('local');
   });
@@ -159,7 +194,10 @@ describe('CORS (LOUPE_CORS_ORIGINS)', () => {
 
   it('answers preflights for listed origins only and lets them send keys', async () => {
     const pre = (origin: string) =>
-      t.yoga.fetch('http://127.0.0.1/graphql', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-api-key' } });
+      t.yoga.fetch('http://127.0.0.1/graphql', {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-api-key' },
+      });
     const ok = await pre('https://app.example');
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(ok.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-api-key');
@@ -188,7 +226,7 @@ describe('a server reachable from other machines', () => {
 });
 
 describe('access control switched off on a non-loopback address (LOUPE_AUTH=off, behind a proxy)', () => {
-  it('serves without keys, ignores a proxy\'s Basic header, and lets the same-origin page in', async () => {
+  it("serves without keys, ignores a proxy's Basic header, and lets the same-origin page in", async () => {
     const t = await createTestLoupe({ host: '0.0.0.0', auth: 'off' });
     try {
       await expect(t.loupe.access.assertServable()).resolves.toBeUndefined();

@@ -20,10 +20,16 @@ describe('IPv6 forms that embed IPv4', () => {
 
   it('refuses NAT64, SIIT, 6to4 and Teredo forms, public or private IPv4 inside', () => {
     const cases: [string, RegExp][] = [
-      ['64:ff9b::a9fe:a9fe', /NAT64/], ['64:ff9b::8.8.8.8', /NAT64/], ['64:ff9b:1::a00:1', /NAT64|non-public/],
-      ['::ffff:0:a9fe:a9fe', /SIIT/], ['::ffff:0:127.0.0.1', /SIIT/],
-      ['2002:a9fe:a9fe::1', /6to4/], ['2002:c0a8:101::1', /6to4/], ['2002:808:808::1', /6to4/],
-      ['2001:0:4136:e378:8000:63bf:3fff:fdd2', /Teredo/], ['2001::a9fe:a9fe', /Teredo/],
+      ['64:ff9b::a9fe:a9fe', /NAT64/],
+      ['64:ff9b::8.8.8.8', /NAT64/],
+      ['64:ff9b:1::a00:1', /NAT64|non-public/],
+      ['::ffff:0:a9fe:a9fe', /SIIT/],
+      ['::ffff:0:127.0.0.1', /SIIT/],
+      ['2002:a9fe:a9fe::1', /6to4/],
+      ['2002:c0a8:101::1', /6to4/],
+      ['2002:808:808::1', /6to4/],
+      ['2001:0:4136:e378:8000:63bf:3fff:fdd2', /Teredo/],
+      ['2001::a9fe:a9fe', /Teredo/],
     ];
     for (const [a, why] of cases) expect(addressRefusal(a, lenient), a).toMatch(why);
   });
@@ -38,7 +44,8 @@ describe('IPv6 forms that embed IPv4', () => {
   });
 
   it('refuses everything outside 2000::/3 and the special blocks inside it, keeping public unicast', () => {
-    for (const a of ['fec0::1', '100::1', '5f00::1', '3fff::1', '2001:db8::1', '2001:2::1', '4000::1', 'e000::1', 'fe80::1%eth0']) expect(addressRefusal(a, lenient), a).not.toBeNull();
+    for (const a of ['fec0::1', '100::1', '5f00::1', '3fff::1', '2001:db8::1', '2001:2::1', '4000::1', 'e000::1', 'fe80::1%eth0'])
+      expect(addressRefusal(a, lenient), a).not.toBeNull();
     for (const a of ['2606:4700::1111', '2a00:1450:4001:82a::200e', '2001:4860:4860::8888']) expect(addressRefusal(a, strict), a).toBeNull();
   });
 
@@ -58,12 +65,23 @@ describe('image URLs naming such addresses', () => {
   afterAll(async () => t?.close());
 
   it('refuses them with FORBIDDEN_ADDRESS before connecting, in indexing and in image queries', async () => {
-    const urls = ['http://[::169.254.169.254]/latest/meta-data/', 'http://[::127.0.0.1]:8700/', 'http://[64:ff9b::a9fe:a9fe]/', 'http://[2002:a9fe:a9fe::]/', 'http://[::ffff:169.254.169.254]/'];
-    const r = await t.gql('mutation($d: [DocumentInput!]!) { addDocuments(index: "addr", documents: $d) { ... on AddDocumentsPayload { results { ok code message } } } }', {
-      d: urls.map((image, i) => ({ id: `u${i}`, fields: { image } })),
-    });
+    const urls = [
+      'http://[::169.254.169.254]/latest/meta-data/',
+      'http://[::127.0.0.1]:8700/',
+      'http://[64:ff9b::a9fe:a9fe]/',
+      'http://[2002:a9fe:a9fe::]/',
+      'http://[::ffff:169.254.169.254]/',
+    ];
+    const r = await t.gql(
+      'mutation($d: [DocumentInput!]!) { addDocuments(index: "addr", documents: $d) { ... on AddDocumentsPayload { results { ok code message } } } }',
+      {
+        d: urls.map((image, i) => ({ id: `u${i}`, fields: { image } })),
+      },
+    );
     for (const [i, res] of r.addDocuments.results.entries()) expect(res, urls[i]).toMatchObject({ ok: false, code: 'FORBIDDEN_ADDRESS' });
-    await expect(loadImageBytes({ kind: 'url', url: 'http://[::a9fe:a9fe]/' }, { allowLoopback: true, allowPrivateNetwork: true })).rejects.toMatchObject({ code: 'FORBIDDEN_ADDRESS' });
+    await expect(loadImageBytes({ kind: 'url', url: 'http://[::a9fe:a9fe]/' }, { allowLoopback: true, allowPrivateNetwork: true })).rejects.toMatchObject({
+      code: 'FORBIDDEN_ADDRESS',
+    });
     const s = await t.gql('{ search(index: "addr", input: { image: { url: "http://[::169.254.169.254]/x.png" } }) { ... on LoupeError { code } } }');
     expect(s.search.code).toBe('FORBIDDEN_ADDRESS');
   });

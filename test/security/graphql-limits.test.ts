@@ -13,7 +13,12 @@ let t: TestLoupe;
 
 async function send(body: BodyInit, headers: Record<string, string> = {}) {
   const started = performance.now();
-  const res = await t.yoga.fetch('http://127.0.0.1/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+  const res = await t.yoga.fetch('http://127.0.0.1/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  } as RequestInit);
   const text = await res.text();
   let json: any = null;
   try {
@@ -40,7 +45,9 @@ beforeAll(async () => {
     { id: 'a', fields: { title: 'red square', colour: 'red', n: 1 } },
     { id: 'b', fields: { title: "o'brien; DROP TABLE documents; --", colour: 'blue', n: 2 } },
   ];
-  const r = await t.gql('mutation($d: [DocumentInput!]!) { addDocuments(index: "shots", documents: $d) { ... on AddDocumentsPayload { succeeded } } }', { d: docs });
+  const r = await t.gql('mutation($d: [DocumentInput!]!) { addDocuments(index: "shots", documents: $d) { ... on AddDocumentsPayload { succeeded } } }', {
+    d: docs,
+  });
   expect(r.addDocuments.succeeded).toBe(2);
 });
 
@@ -81,7 +88,14 @@ describe('sizes', () => {
     const upload = async (files: Uint8Array[]) => {
       const form = new FormData();
       const docs = files.map((_, i) => ({ id: `u${i}`, fields: {}, files: [{ field: 'image', file: null }] }));
-      form.set('operations', JSON.stringify({ query: 'mutation($d: [DocumentInput!]!) { addDocuments(index: "shots", documents: $d) { __typename ... on AddDocumentsPayload { succeeded failed results { code } } } }', variables: { d: docs } }));
+      form.set(
+        'operations',
+        JSON.stringify({
+          query:
+            'mutation($d: [DocumentInput!]!) { addDocuments(index: "shots", documents: $d) { __typename ... on AddDocumentsPayload { succeeded failed results { code } } } }',
+          variables: { d: docs },
+        }),
+      );
       form.set('map', JSON.stringify(Object.fromEntries(files.map((_, i) => [String(i), [`variables.d.${i}.files.0.file`]]))));
       files.forEach((f, i) => form.set(String(i), new Blob([f as Uint8Array<ArrayBuffer>], { type: 'image/png' }), `f${i}.png`));
       const res = await t.yoga.fetch('http://127.0.0.1/graphql', { method: 'POST', body: form });
@@ -123,7 +137,10 @@ describe('shape and cost', () => {
 
   it('refuses list amplification (big limits times nested lists) by estimated cost, and serves the same query with a sane limit', async () => {
     const sel = 'hits { id highlights { field box { x1 y1 x2 y2 } } document { regions { field box { x1 y1 x2 y2 } } media { field } } }';
-    const many = Array.from({ length: 10 }, (_, i) => `s${i}: search(index: "shots", input: { q: "red", limit: $limit }) { ... on SearchResponse { ${sel} } }`).join(' ');
+    const many = Array.from(
+      { length: 10 },
+      (_, i) => `s${i}: search(index: "shots", input: { q: "red", limit: $limit }) { ... on SearchResponse { ${sel} } }`,
+    ).join(' ');
     const r = await query(`query($limit: Int!) { ${many} }`, { limit: 1000 });
     expect(r.status).toBe(400);
     expect(codeOf(r)).toBe('QUERY_TOO_COMPLEX');
@@ -180,7 +197,10 @@ describe('injection-looking input', () => {
 
   it('treats SQL in filter values as data', async () => {
     expect(await ids({ q: 'x', method: 'LEXICAL', filters: [{ field: 'colour', eq: "red' OR '1'='1" }] })).toEqual({ __typename: 'SearchResponse', hits: [] });
-    expect(await ids({ q: 'x', filters: [{ field: 'colour', in: ["'; DROP TABLE documents; --", { $ne: null }, ['red']] }] })).toEqual({ __typename: 'SearchResponse', hits: [] });
+    expect(await ids({ q: 'x', filters: [{ field: 'colour', in: ["'; DROP TABLE documents; --", { $ne: null }, ['red']] }] })).toEqual({
+      __typename: 'SearchResponse',
+      hits: [],
+    });
     expect((await ids({ q: 'x', filters: [{ field: 'title', eq: "o'brien; DROP TABLE documents; --" }] })).hits).toEqual([{ id: 'b' }]);
     expect((await ids({ q: 'x', filters: [{ field: 'colour', in: ['red'] }] })).hits).toEqual([{ id: 'a' }]);
     expect((await ids({ q: 'x', filters: [{ field: 'n', gte: 2 }] })).hits).toEqual([{ id: 'b' }]);

@@ -22,7 +22,11 @@ const cli = (args: string[], env: Record<string, string> = {}) =>
   run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...cliEnv, ...env }, timeout: 60_000 });
 
 async function gql(query: string, key?: string, extra: Record<string, string> = {}) {
-  const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}), ...extra }, body: JSON.stringify({ query }) });
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}), ...extra },
+    body: JSON.stringify({ query }),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
 
@@ -75,7 +79,9 @@ describe('loupe keys (CLI) with a running keyed server', () => {
   }, 60_000);
 
   it('refuses a bad role with the standard message', async () => {
-    await expect(cli(['keys', 'create', '--role', 'root'])).rejects.toMatchObject({ stderr: expect.stringMatching(/Expected 'admin' or 'read' for role but received "root"/) });
+    await expect(cli(['keys', 'create', '--role', 'root'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/Expected 'admin' or 'read' for role but received "root"/),
+    });
   }, 60_000);
 });
 
@@ -102,10 +108,19 @@ describe('front door', () => {
     const url = new URL(`${server.url}/graphql`);
     const send = (headers: Record<string, string>, body: string) =>
       new Promise<number>((resolve, reject) => {
-        const req = httpRequest({ host: url.hostname, port: url.port, path: '/graphql', method: 'POST', headers: { 'x-api-key': admin, 'content-type': 'multipart/form-data; boundary=x', ...headers } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: '/graphql',
+            method: 'POST',
+            headers: { 'x-api-key': admin, 'content-type': 'multipart/form-data; boundary=x', ...headers },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -130,7 +145,9 @@ describe('a folder indexed with a read key', () => {
     const folder = mkdtempSync(join(tmpdir(), 'loupe-keys-'));
     writeFileSync(join(folder, 'a.png'), await sceneImage(64, 64, [255, 255, 255], [{ x1: 0, y1: 0, x2: 32, y2: 32, colour: [220, 30, 30] }]));
     const { key: reader } = await t.loupe.access.createKey({ role: 'read' });
-    await expect(cli(['index', folder, '--index', 'keyed', '--url', server.url], { LOUPE_API_KEY: reader })).rejects.toMatchObject({ stderr: expect.stringMatching(/role/) });
+    await expect(cli(['index', folder, '--index', 'keyed', '--url', server.url], { LOUPE_API_KEY: reader })).rejects.toMatchObject({
+      stderr: expect.stringMatching(/role/),
+    });
     const ok = await cli(['index', folder, '--index', 'keyed', '--url', server.url], { LOUPE_API_KEY: admin });
     expect(ok.stderr).toMatch(/indexed 1 of 1/);
   }, 60_000);

@@ -21,10 +21,16 @@ const ADD = `mutation($d: [DocumentInput!]!) { addDocuments(index: "fair", docum
   __typename ... on AddDocumentsPayload { results { id ok code message } } ... on LoupeError { code message } } }`;
 
 function add(docs: { id: string; fields: Record<string, unknown> }[], signal?: AbortSignal) {
-  return fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: ADD, variables: { d: docs } }), signal });
+  return fetch(`${api.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: ADD, variables: { d: docs } }),
+    signal,
+  });
 }
 
-const hangDocs = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, fields: { image: `${imageBase}/hang/${prefix}-${i}.png` } }));
+const hangDocs = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, fields: { image: `${imageBase}/hang/${prefix}-${i}.png` } }));
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -44,7 +50,10 @@ async function timeOneGood(id: string): Promise<number> {
 }
 
 async function stored(id: string): Promise<boolean> {
-  return t.loupe.documents.get('fair', id).then(() => true, () => false);
+  return t.loupe.documents.get('fair', id).then(
+    () => true,
+    () => false,
+  );
 }
 
 beforeAll(async () => {

@@ -29,7 +29,11 @@ const ADD = `mutation($i: String!, $d: [DocumentInput!]!) { addDocuments(index: 
   __typename ... on AddDocumentsPayload { results { id ok code message } } ... on LoupeError { code message } } }`;
 
 async function gql(query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   return ((await res.json()) as { data: any }).data;
 }
 
@@ -60,7 +64,9 @@ async function freshServer(): Promise<void> {
   await stopServer();
   dataDir = mkdtempSync(join(tmpdir(), 'loupe-memory-'));
   server = await spawnServer({ DATABASE_URL: await createTestDatabase(), LOUPE_DATA_DIR: dataDir, LOUPE_ALLOW_LOOPBACK: 'true', LOUPE_AUTH: 'off' });
-  expect((await gql('mutation { createIndex(input: { name: "big", regionMethodSpec: "simple?hn=3&wn=3" }) { __typename } }')).createIndex.__typename).toBe('Index');
+  expect((await gql('mutation { createIndex(input: { name: "big", regionMethodSpec: "simple?hn=3&wn=3" }) { __typename } }')).createIndex.__typename).toBe(
+    'Index',
+  );
 }
 
 async function stopServer(): Promise<void> {
@@ -106,7 +112,9 @@ describe('indexing memory is bounded (issue 12 item 1)', () => {
 
   it('12 uploads where nothing may be shrunk (yolox, minArea=0: full-size decodes) are held by the decode budget', async () => {
     await freshServer();
-    expect((await gql('mutation { createIndex(input: { name: "full", regionMethodSpec: "yolox?minArea=0" }) { __typename } }')).createIndex.__typename).toBe('Index');
+    expect((await gql('mutation { createIndex(input: { name: "full", regionMethodSpec: "yolox?minArea=0" }) { __typename } }')).createIndex.__typename).toBe(
+      'Index',
+    );
     const results = await uploadCopies('full', 12);
     const peak = server.peakRss();
     console.log(`peak RSS after 12 full-size (yolox, minArea=0) uploads: ${(peak / 1024 ** 2).toFixed(0)} MiB`);

@@ -27,7 +27,11 @@ const logLines: Record<string, unknown>[] = [];
 const realWrite = process.stderr.write.bind(process.stderr);
 
 async function gql(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   return { res, body: (await res.json()) as any };
 }
 
@@ -124,7 +128,17 @@ describe('metrics and logs', () => {
     expect(res.headers.get('x-request-id')).toBe('trace-42');
     await new Promise((r) => setTimeout(r, 50));
     const line = logLines.find((l) => l.requestId === 'trace-42');
-    expect(line).toMatchObject({ level: 'info', msg: 'request', service: 'loupe', component: 'http', method: 'POST', path: '/graphql', status: 200, operation: 'query search', key: 'anonymous' });
+    expect(line).toMatchObject({
+      level: 'info',
+      msg: 'request',
+      service: 'loupe',
+      component: 'http',
+      method: 'POST',
+      path: '/graphql',
+      status: 200,
+      operation: 'query search',
+      key: 'anonymous',
+    });
     expect(typeof line!.ms).toBe('number');
     expect(typeof line!.time).toBe('string');
     const { res: other } = await gql('{ indexes { name } }');

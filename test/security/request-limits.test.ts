@@ -31,9 +31,17 @@ const gql = (query: string, variables: Record<string, unknown> = {}) => send(JSO
 const codeOf = (r: { body: any }) => r.body?.errors?.[0]?.extensions?.code;
 
 beforeAll(async () => {
-  t = await createTestLoupe({ maxImageBytes: 27 * 1024 * 1024, maxRequestBytes: 30 * 1024 * 1024, maxUploadFiles: 3, authFailureBurst: 3, authFailuresPerMinute: 6 });
+  t = await createTestLoupe({
+    maxImageBytes: 27 * 1024 * 1024,
+    maxRequestBytes: 30 * 1024 * 1024,
+    maxUploadFiles: 3,
+    authFailureBurst: 3,
+    authFailuresPerMinute: 6,
+  });
   await t.gql('mutation { createIndex(input: { name: "limits", regionMethodSpec: "none" }) { __typename } }');
-  await t.gql('mutation($d: [DocumentInput!]!) { addDocuments(index: "limits", documents: $d) { __typename } }', { d: [{ id: 'a', fields: { title: 'red square' } }] });
+  await t.gql('mutation($d: [DocumentInput!]!) { addDocuments(index: "limits", documents: $d) { __typename } }', {
+    d: [{ id: 'a', fields: { title: 'red square' } }],
+  });
 }, 120_000);
 
 afterAll(async () => t?.close());
@@ -66,7 +74,10 @@ describe('query cost counts reranking and image queries (12.4)', () => {
     const cost = (q: string, v: Record<string, unknown> = {}) => estimateCost(parse(q), undefined, v, lists);
     const plain = cost('{ search(index: "i", input: { q: "x" }) { __typename } }');
     expect(plain.rerankImages).toBe(0);
-    expect(cost('{ search(index: "i", input: { q: "x", rerank: {} }) { __typename } }')).toEqual({ cost: plain.cost + 10 * RERANK_IMAGE_COST, rerankImages: 10 });
+    expect(cost('{ search(index: "i", input: { q: "x", rerank: {} }) { __typename } }')).toEqual({
+      cost: plain.cost + 10 * RERANK_IMAGE_COST,
+      rerankImages: 10,
+    });
     expect(cost('{ search(index: "i", input: { q: "x", limit: 40, rerank: {} }) { __typename } }').rerankImages).toBe(40);
     expect(cost('query($d: Int = 70) { search(index: "i", input: { q: "x", rerank: { depth: $d } }) { __typename } }').rerankImages).toBe(70);
     expect(cost('query($i: SearchInput!) { search(index: "i", input: $i) { __typename } }', { i: { q: 'x', rerank: { depth: 55 } } }).rerankImages).toBe(55);
@@ -77,10 +88,14 @@ describe('query cost counts reranking and image queries (12.4)', () => {
 });
 
 describe('multipart bodies (12.5, 12.9)', () => {
-  const OP = 'mutation($d: [DocumentInput!]!) { addDocuments(index: "limits", documents: $d) { __typename ... on AddDocumentsPayload { results { ok code message } } } }';
+  const OP =
+    'mutation($d: [DocumentInput!]!) { addDocuments(index: "limits", documents: $d) { __typename ... on AddDocumentsPayload { results { ok code message } } } }';
   const form = (files: { name: string; bytes: Uint8Array }[], map?: string) => {
     const f = new FormData();
-    f.set('operations', JSON.stringify({ query: OP, variables: { d: files.map((_, i) => ({ id: `m${i}`, fields: {}, files: [{ field: 'image', file: null }] })) } }));
+    f.set(
+      'operations',
+      JSON.stringify({ query: OP, variables: { d: files.map((_, i) => ({ id: `m${i}`, fields: {}, files: [{ field: 'image', file: null }] })) } }),
+    );
     f.set('map', map ?? JSON.stringify(Object.fromEntries(files.map((_, i) => [String(i), [`variables.d.${i}.files.0.file`]]))));
     files.forEach((file, i) => f.set(String(i), new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }), file.name));
     return f;
@@ -98,7 +113,9 @@ describe('multipart bodies (12.5, 12.9)', () => {
   it('answers a body over LOUPE_MAX_REQUEST_BYTES, streamed without Content-Length, with 413 PAYLOAD_TOO_LARGE', async () => {
     // Three files of 12 MB: each under LOUPE_MAX_IMAGE_BYTES (27 MB here), together over LOUPE_MAX_REQUEST_BYTES (30 MB).
     const enc = new TextEncoder();
-    const parts: Uint8Array[] = [enc.encode(`--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: OP, variables: { d: [] } })}\r\n`)];
+    const parts: Uint8Array[] = [
+      enc.encode(`--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: OP, variables: { d: [] } })}\r\n`),
+    ];
     for (let i = 0; i < 3; i++) {
       parts.push(enc.encode(`--x\r\nContent-Disposition: form-data; name="${i}"; filename="${i}.png"\r\nContent-Type: image/png\r\n\r\n`));
       for (let j = 0; j < 12; j++) parts.push(new Uint8Array(1024 * 1024));
@@ -143,9 +160,33 @@ describe('multipart bodies (12.5, 12.9)', () => {
       ['path to nothing', () => form([{ name: 'x.png', bytes: png }], '{"0":["variables.nope.0.file"]}'), /does not lead to a value/],
       ['path to a non-null value', () => form([{ name: 'x.png', bytes: png }], '{"0":["variables.d.0.id"]}'), /null placeholder/],
       ['prototype path', () => form([{ name: 'x.png', bytes: png }], '{"0":["variables.__proto__.polluted"]}'), /does not lead|null placeholder/],
-      ['no operations', () => { const f = new FormData(); f.set('map', '{}'); return f; }, /"operations"/],
-      ['operations not JSON', () => { const f = new FormData(); f.set('operations', '{'); return f; }, /"operations" is not valid JSON/],
-      ['operations a list', () => { const f = new FormData(); f.set('operations', '[]'); return f; }, /must be a JSON object/],
+      [
+        'no operations',
+        () => {
+          const f = new FormData();
+          f.set('map', '{}');
+          return f;
+        },
+        /"operations"/,
+      ],
+      [
+        'operations not JSON',
+        () => {
+          const f = new FormData();
+          f.set('operations', '{');
+          return f;
+        },
+        /"operations" is not valid JSON/,
+      ],
+      [
+        'operations a list',
+        () => {
+          const f = new FormData();
+          f.set('operations', '[]');
+          return f;
+        },
+        /must be a JSON object/,
+      ],
     ];
     for (const [what, make, message] of cases) {
       const r = await send(make());
@@ -172,7 +213,11 @@ describe('failed authentication is rate-limited per client address (12.14)', () 
     };
     try {
       const as = (address: string, k: string) =>
-        send(JSON.stringify({ query: '{ indexes { name } }' }), { 'content-type': 'application/json', 'x-api-key': k }, { req: { socket: { remoteAddress: address } } });
+        send(
+          JSON.stringify({ query: '{ indexes { name } }' }),
+          { 'content-type': 'application/json', 'x-api-key': k },
+          { req: { socket: { remoteAddress: address } } },
+        );
       expect((await as('203.0.113.9', key)).status).toBe(200); // a good key, now cached as good
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) statuses.push((await as('203.0.113.7', `lp_${String(i).repeat(43)}`)).status);
@@ -197,7 +242,15 @@ describe('embedded Postgres initdb (12.14)', () => {
     chmodSync(base, 0o755);
     // initdb runs under execFileSync (the event loop is blocked), so another process watches the folder.
     const log = join(base, 'modes.txt');
-    const watcher = spawn('bash', ['-c', `while true; do for f in "$0"/*/* "$0"/*; do [ -f "$f" ] && stat -c '%a %n' "$f" "$(dirname "$f")"; done; sleep 0.005; done >> "${log}" 2>/dev/null`, tmp], { stdio: 'ignore' });
+    const watcher = spawn(
+      'bash',
+      [
+        '-c',
+        `while true; do for f in "$0"/*/* "$0"/*; do [ -f "$f" ] && stat -c '%a %n' "$f" "$(dirname "$f")"; done; sleep 0.005; done >> "${log}" 2>/dev/null`,
+        tmp,
+      ],
+      { stdio: 'ignore' },
+    );
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = tmp;
     let pg;

@@ -45,7 +45,8 @@ function matches(fields: DocumentFields, f: FieldFilter): boolean {
   return true;
 }
 
-const passes = (d: FakeDocument, c: ChunkConstraint) => (c.filters ?? []).every((f) => matches(d.fields, f)) && (!c.fields?.length || c.fields.includes('image'));
+const passes = (d: FakeDocument, c: ChunkConstraint) =>
+  (c.filters ?? []).every((f) => matches(d.fields, f)) && (!c.fields?.length || c.fields.includes('image'));
 
 /** A 1×1 image whose red channel carries the document's pk, so the fake reranker knows which document it sees. */
 function imageOf(pk: bigint): DecodedImage {
@@ -63,7 +64,14 @@ function fakeOwl(scoreOf: Map<number, number>): OwlDetector {
     }
     return { logits, boxes: new Float32Array(Array.from({ length: b }, () => [0.5, 0.5, 1, 1]).flat()), patches: 1, queries: 1 };
   };
-  return { id: 'fake-owl', preprocessing: { ...preprocessing, mean: [0, 0, 0], std: [1, 1, 1] }, queryImagePreprocessing: null, defaultMinScore: 0.5, detect, detectByImage: detect };
+  return {
+    id: 'fake-owl',
+    preprocessing: { ...preprocessing, mean: [0, 0, 0], std: [1, 1, 1] },
+    queryImagePreprocessing: null,
+    defaultMinScore: 0.5,
+    detect,
+    detectByImage: detect,
+  };
 }
 
 export interface FakeSearch {
@@ -80,7 +88,10 @@ export function fakeSearchDeps(docs: FakeDocument[], query: number[] = [1, 0]): 
   const reranked: bigint[] = [];
   const dot = (v: number[]) => v.reduce((s, x, i) => s + x * query[i]!, 0);
   const ranked = (subset?: Set<bigint>) =>
-    docs.filter((d) => !subset || subset.has(d.pk)).map((d) => ({ seq: d.pk, score: dot(d.vector) })).sort((a, b) => b.score - a.score || (a.seq < b.seq ? -1 : 1));
+    docs
+      .filter((d) => !subset || subset.has(d.pk))
+      .map((d) => ({ seq: d.pk, score: dot(d.vector) }))
+      .sort((a, b) => b.score - a.score || (a.seq < b.seq ? -1 : 1));
   const hits = (list: { seq: bigint; score: number }[], k: number) => ({
     ids: BigInt64Array.from(list.slice(0, k).map((h) => h.seq)),
     scores: Float32Array.from(list.slice(0, k).map((h) => h.score)),
@@ -109,7 +120,14 @@ export function fakeSearchDeps(docs: FakeDocument[], query: number[] = [1, 0]): 
     dino: () => Promise.reject(new Error('no dino in this fake')),
   };
   const media = (d: FakeDocument): Record<string, MediaInfo> => ({ image: { source: 'url', ref: `https://images.test/${d.pk}`, width: 1, height: 1 } });
-  const stored = (d: FakeDocument): StoredDocument => ({ pk: d.pk, id: d.id, fields: d.fields, media: media(d), createdAt: new Date(0), updatedAt: new Date(0) });
+  const stored = (d: FakeDocument): StoredDocument => ({
+    pk: d.pk,
+    id: d.id,
+    fields: d.fields,
+    media: media(d),
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+  });
   const deps: SearchDeps = {
     indexes: { cached: async () => RECORD, modelFor: async () => model },
     documents: {
@@ -117,7 +135,13 @@ export function fakeSearchDeps(docs: FakeDocument[], query: number[] = [1, 0]): 
       countMatching: async (_id, c) => (constraints.push(c), docs.filter((d) => passes(d, c)).length),
       matchingSeqs: async (_id, c) => BigInt64Array.from(docs.filter((d) => passes(d, c)).map((d) => d.pk)),
       chunkInfo: async (seqs, c = {}) =>
-        new Map(seqs.flatMap((s) => (byPk.has(s) && passes(byPk.get(s)!, c) ? [[s, { seq: s, documentPk: s, field: 'image', kind: 'image' as const, position: 0, box: null, text: null }] as const] : []))),
+        new Map(
+          seqs.flatMap((s) =>
+            byPk.has(s) && passes(byPk.get(s)!, c)
+              ? [[s, { seq: s, documentPk: s, field: 'image', kind: 'image' as const, position: 0, box: null, text: null }] as const]
+              : [],
+          ),
+        ),
       lexical: async (_id, q, c, limit) =>
         docs
           .filter((d) => d.text && passes(d, c) && q.split(/\s+/).some((w) => d.text!.words.includes(w)))

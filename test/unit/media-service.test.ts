@@ -52,9 +52,15 @@ describe('MediaService over fakes', () => {
     const svg = service({ image: { source: 'upload', ref: HASH, width: 1, height: 1 } }, { [HASH]: SVG });
     await expect(svg.media.open('idx', 'doc', 'image')).rejects.toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
     const js = service({ image: { source: 'url', ref: 'javascript:alert(1)', width: 1, height: 1 } });
-    await expect(js.media.open('idx', 'doc', 'image')).rejects.toMatchObject({ code: 'IMAGE_FETCH_FAILED', message: 'The stored image URL uses javascript:, not http(s)' });
+    await expect(js.media.open('idx', 'doc', 'image')).rejects.toMatchObject({
+      code: 'IMAGE_FETCH_FAILED',
+      message: 'The stored image URL uses javascript:, not http(s)',
+    });
     const none = service({});
-    await expect(none.media.open('idx', 'doc', 'image')).rejects.toMatchObject({ code: 'IMAGE_FETCH_FAILED', message: 'Document "doc" in index "idx" has no image in field "image"' });
+    await expect(none.media.open('idx', 'doc', 'image')).rejects.toMatchObject({
+      code: 'IMAGE_FETCH_FAILED',
+      message: 'Document "doc" in index "idx" has no image in field "image"',
+    });
     const gone = service({ image: { source: 'upload', ref: HASH, width: 1, height: 1 } });
     await expect(gone.media.open('idx', 'doc', 'image')).rejects.toMatchObject({ code: 'IMAGE_FETCH_FAILED' });
     await expect(none.media.open('idx', 'doc', '__proto__')).rejects.toMatchObject({ code: 'INVALID_INPUT' });

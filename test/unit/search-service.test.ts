@@ -11,7 +11,13 @@ function corpus(n: number, rerank: (pk: number) => number | undefined = (pk) => 
   return Array.from({ length: n }, (_, i) => {
     const pk = i + 1;
     const angle = (pk / (n + 1)) * (Math.PI / 2);
-    return { pk: BigInt(pk), id: `d${pk}`, fields: { n: pk, parity: pk % 2 === 0 ? 'even' : 'odd' }, vector: [Math.cos(angle), Math.sin(angle)], rerankScore: rerank(pk) };
+    return {
+      pk: BigInt(pk),
+      id: `d${pk}`,
+      fields: { n: pk, parity: pk % 2 === 0 ? 'even' : 'odd' },
+      vector: [Math.cos(angle), Math.sin(angle)],
+      rerankScore: rerank(pk),
+    };
   });
 }
 
@@ -67,7 +73,10 @@ describe('reranked pagination (rerank.depth counts from the top of the result)',
     const full = (await search.search('fake', { q: 'x', limit: 30, rerank: { depth: 20 } })).hits.map((h) => h.id);
     for (const offset of [0, 3, 15, 19, 20, 25]) {
       const page = await search.search('fake', { q: 'x', limit: 7, offset, rerank: { depth: 20 } });
-      expect(page.hits.map((h) => h.id), `offset ${offset}`).toEqual(full.slice(offset, offset + 7));
+      expect(
+        page.hits.map((h) => h.id),
+        `offset ${offset}`,
+      ).toEqual(full.slice(offset, offset + 7));
       expect(page.nextCursor !== null, `offset ${offset}`).toBe(offset + 7 < 30);
     }
   });
@@ -128,9 +137,21 @@ describe('filters', () => {
 
   it('searches only the documents that pass, and hands the documents port the checked filters', async () => {
     const fake = fakeSearchDeps(corpus(20));
-    const res = await new SearchService(fake.deps).search('fake', { q: 'x', limit: 5, filters: [{ field: 'parity', eq: 'even' }, { field: 'n', gt: 4, in: null } as never] });
+    const res = await new SearchService(fake.deps).search('fake', {
+      q: 'x',
+      limit: 5,
+      filters: [{ field: 'parity', eq: 'even' }, { field: 'n', gt: 4, in: null } as never],
+    });
     expect(res.hits.map((h) => h.id)).toEqual(ids(6, 8, 10, 12, 14));
-    expect(fake.constraints).toEqual([{ filters: [{ field: 'parity', eq: 'even' }, { field: 'n', gt: 4 }], fields: undefined }]);
+    expect(fake.constraints).toEqual([
+      {
+        filters: [
+          { field: 'parity', eq: 'even' },
+          { field: 'n', gt: 4 },
+        ],
+        fields: undefined,
+      },
+    ]);
   });
 
   it('post-filters vector hits with a growing k when the filter is too broad for exact scoring', async () => {
@@ -142,7 +163,10 @@ describe('filters', () => {
 
 describe('fuse (reciprocal-rank fusion)', () => {
   const c = (pk: number, score: number, kind: 'tensor' | 'lexical') => ({
-    documentPk: BigInt(pk), score, tensorScore: kind === 'tensor' ? score : null, lexicalScore: kind === 'lexical' ? score : null,
+    documentPk: BigInt(pk),
+    score,
+    tensorScore: kind === 'tensor' ? score : null,
+    lexicalScore: kind === 'lexical' ? score : null,
     highlights: [{ field: kind, box: null, text: kind }],
   });
 

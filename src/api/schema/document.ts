@@ -88,7 +88,12 @@ const DeleteDocumentsPayload = builder.objectRef<{ deleted: string[] }>('DeleteD
 
 /** A document's uploads as (field, file) entries: the service refuses a field given twice, for that document only. */
 async function toUploads(files: { field: string; file: File }[] | null | undefined): Promise<[string, UploadedFile][]> {
-  return Promise.all((files ?? []).map(async (f): Promise<[string, UploadedFile]> => [f.field, { name: f.file.name, type: f.file.type || undefined, bytes: new Uint8Array(await f.file.arrayBuffer()) }]));
+  return Promise.all(
+    (files ?? []).map(async (f): Promise<[string, UploadedFile]> => [
+      f.field,
+      { name: f.file.name, type: f.file.type || undefined, bytes: new Uint8Array(await f.file.arrayBuffer()) },
+    ]),
+  );
 }
 
 builder.queryFields((t) => ({
@@ -120,7 +125,11 @@ builder.mutationFields((t) => ({
         const inputs = await Promise.all(
           documents.map(async (d) => ({ id: d.id, fields: (d.fields ?? {}) as Record<string, unknown>, uploads: await toUploads(d.files) })),
         );
-        const results = await ctx.loupe.documents.add(index, inputs, { onProgress: job ? (p, item) => job.progress(p, item) : undefined, signal: ctx.signal, requestId: ctx.requestId });
+        const results = await ctx.loupe.documents.add(index, inputs, {
+          onProgress: job ? (p, item) => job.progress(p, item) : undefined,
+          signal: ctx.signal,
+          requestId: ctx.requestId,
+        });
         job?.finish();
         return { results, processingTimeMs: Math.round(performance.now() - started) };
       } catch (e) {

@@ -49,7 +49,9 @@ const RegionMethodInput = builder.inputType('RegionMethodInput', {
     model: t.string({ description: 'proposal model folder for yolox / dino-* (default: the server default)' }),
     maxProposals: t.int({ description: 'at most this many proposals besides the whole image (default 10)' }),
     nmsIou: t.float({ description: 'class-agnostic NMS IoU (default 0.6)' }),
-    minArea: t.float({ description: 'smallest proposal as a fraction of the image area (default 0.01 = 24×24 at 240 px; Marqo used 0.0625 = 60×60 at 240 px)' }),
+    minArea: t.float({
+      description: 'smallest proposal as a fraction of the image area (default 0.01 = 24×24 at 240 px; Marqo used 0.0625 = 60×60 at 240 px)',
+    }),
     maxAspect: t.float({ description: 'largest aspect ratio of a proposal (default 4)' }),
   }),
 });

@@ -11,7 +11,10 @@ const FilterInput = builder.inputType('FilterInput', {
   description: 'A condition on a document field; several filters are ANDed. A field no document has matches nothing',
   fields: (t) => ({
     field: t.string({ required: true }),
-    eq: t.field({ type: 'JSON', description: 'equal to this string, number, boolean or null (null: the field holds null; a document without the field does not match)' }),
+    eq: t.field({
+      type: 'JSON',
+      description: 'equal to this string, number, boolean or null (null: the field holds null; a document without the field does not match)',
+    }),
     in: t.field({ type: ['JSON'], description: 'equal to one of these' }),
     gt: t.float(),
     gte: t.float(),
@@ -35,14 +38,22 @@ const RerankInput = builder.inputType('RerankInput', {
     depth: t.int({
       description: `How many first-stage hits to rerank, counted from the top of the result (default: limit; at most ${SEARCH_LIMITS.maxRerankDepth}). Pages are slices of one ordering: the reranked hits, then the first-stage hits past depth`,
     }),
-    prompt: t.string({ description: 'Text conditioning the detector (default: q). An image query without a prompt is image-guided where the reranker supports it (the default emoji-owl does)' }),
+    prompt: t.string({
+      description:
+        'Text conditioning the detector (default: q). An image query without a prompt is image-guided where the reranker supports it (the default emoji-owl does)',
+    }),
     minScore: t.float({ description: 'Drop hits whose detection probability is below this (0..1); hits past depth are dropped too. Unset: keep every hit' }),
-    useDefaultMinScore: t.boolean({ description: "Use the reranker's calibrated minScore (config.json loupe.min_score; emoji-owl: chosen on validation scenes)" }),
+    useDefaultMinScore: t.boolean({
+      description: "Use the reranker's calibrated minScore (config.json loupe.min_score; emoji-owl: chosen on validation scenes)",
+    }),
   }),
 });
 
 const RerankStatusEnum = builder.enumType('RerankStatus', {
-  values: { RERANKED: { description: 'scored by the reranker' }, IMAGE_UNAVAILABLE: { description: "the hit's image could not be read; kept after the reranked hits" } } as const,
+  values: {
+    RERANKED: { description: 'scored by the reranker' },
+    IMAGE_UNAVAILABLE: { description: "the hit's image could not be read; kept after the reranked hits" },
+  } as const,
 });
 
 const SearchInput = builder.inputType('SearchInput', {
@@ -99,8 +110,7 @@ builder.queryFields((t) => ({
         throw new LoupeError('INVALID_INPUT', 'Give rerank.minScore or rerank.useDefaultMinScore, not both');
       }
       let image;
-      if (input.image?.file && input.image.url)
-        throw new LoupeError('INVALID_INPUT', 'An image query takes either a file or a url, not both');
+      if (input.image?.file && input.image.url) throw new LoupeError('INVALID_INPUT', 'An image query takes either a file or a url, not both');
       if (input.image?.file) {
         const f = input.image.file;
         image = { kind: 'upload' as const, name: f.name, type: f.type || undefined, bytes: new Uint8Array(await f.arrayBuffer()) };
@@ -116,13 +126,18 @@ builder.queryFields((t) => ({
           field: f.field,
           eq: f.eq as never,
           in: f.in as never,
-          gt: f.gt ?? undefined, gte: f.gte ?? undefined, lt: f.lt ?? undefined, lte: f.lte ?? undefined,
+          gt: f.gt ?? undefined,
+          gte: f.gte ?? undefined,
+          lt: f.lt ?? undefined,
+          lte: f.lte ?? undefined,
         })),
         searchableAttributes: input.searchableAttributes ?? undefined,
         minScore: input.minScore ?? undefined,
         rerank: input.rerank
           ? {
-              model: input.rerank.model ?? undefined, depth: input.rerank.depth ?? undefined, prompt: input.rerank.prompt ?? undefined,
+              model: input.rerank.model ?? undefined,
+              depth: input.rerank.depth ?? undefined,
+              prompt: input.rerank.prompt ?? undefined,
               minScore: input.rerank.useDefaultMinScore ? 'default' : (input.rerank.minScore ?? undefined),
             }
           : undefined,

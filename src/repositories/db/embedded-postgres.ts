@@ -124,10 +124,11 @@ export async function startEmbeddedPostgres(pgDataDir: string, database = 'loupe
       chownSync(pwfile, ids.uid, ids.gid);
     }
     try {
-      execFileSync(join(bin, 'bin', 'initdb'), [
-        `--pgdata=${pgDataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`,
-        '--encoding=UTF8', '--locale=C',
-      ], { ...(ids ?? {}), stdio: 'pipe' });
+      execFileSync(
+        join(bin, 'bin', 'initdb'),
+        [`--pgdata=${pgDataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'],
+        { ...(ids ?? {}), stdio: 'pipe' },
+      );
     } catch (e) {
       const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? '';
       throw new Error(`initdb failed for ${pgDataDir}: ${stderr.trim() || (e as Error).message}`);
@@ -155,9 +156,11 @@ export async function startEmbeddedPostgres(pgDataDir: string, database = 'loupe
     port = await freePort();
     const out = openSync(logFile, 'a');
     if (ids) chownSync(logFile, ids.uid, ids.gid);
-    child = spawn(join(bin, 'bin', 'postgres'), [
-      '-D', pgDataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
-    ], { ...(ids ?? {}), detached: true, stdio: ['ignore', out, out] });
+    child = spawn(join(bin, 'bin', 'postgres'), ['-D', pgDataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], {
+      ...(ids ?? {}),
+      detached: true,
+      stdio: ['ignore', out, out],
+    });
     closeSync(out);
     child.unref();
   }

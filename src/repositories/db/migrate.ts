@@ -12,9 +12,7 @@ export async function applyMigrations(databaseUrl: string, migrationsDir: string
   const applied: string[] = [];
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS _loupe_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
-    );
+    await client.query('CREATE TABLE IF NOT EXISTS _loupe_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
     const done = new Set((await client.query<{ name: string }>('SELECT name FROM _loupe_migrations')).rows.map((r) => r.name));
     const names = readdirSync(migrationsDir, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(join(migrationsDir, d.name, 'migration.sql')))

@@ -61,7 +61,12 @@ export function decodeOwlReference(
   const sh = o.padToSquare ? side : o.imageHeight;
   const boxes = top.flatMap(({ i }) => {
     const [cx, cy, w, h] = Array.from(predBoxes.subarray(4 * i, 4 * i + 4)) as [number, number, number, number];
-    return [clip((cx - w / 2) * sw, o.imageWidth), clip((cy - h / 2) * sh, o.imageHeight), clip((cx + w / 2) * sw, o.imageWidth), clip((cy + h / 2) * sh, o.imageHeight)];
+    return [
+      clip((cx - w / 2) * sw, o.imageWidth),
+      clip((cy - h / 2) * sh, o.imageHeight),
+      clip((cx + w / 2) * sw, o.imageWidth),
+      clip((cy + h / 2) * sh, o.imageHeight),
+    ];
   });
   return { boxes: Float32Array.from(boxes), scores: Float32Array.from(top.map((c) => c.score)), labels: Int32Array.from(top.map((c) => c.label)) };
 }

@@ -22,13 +22,7 @@ function order(scores: ArrayLike<number>, scoreThreshold: number): number[] {
   return idx.sort((a, b) => scores[b]! - scores[a]! || a - b);
 }
 
-export function nmsReference(
-  boxes: Float32Array,
-  scores: Float32Array,
-  iouThreshold: number,
-  maxOutputs = Infinity,
-  scoreThreshold = -Infinity,
-): Int32Array {
+export function nmsReference(boxes: Float32Array, scores: Float32Array, iouThreshold: number, maxOutputs = Infinity, scoreThreshold = -Infinity): Int32Array {
   const keep: number[] = [];
   for (const i of order(scores, scoreThreshold)) {
     if (keep.length >= maxOutputs) break;

@@ -169,7 +169,7 @@ export function letterboxReference(image: DecodedImage, width = 640, height = 64
             v += wy * wx * image.data[((ys[y]!.start + ky) * image.width + xs[x]!.start + kx) * 3 + c]!;
           });
         });
-        tensor[(2 - c) * plane + y * width + x] = v;  // BGR
+        tensor[(2 - c) * plane + y * width + x] = v; // BGR
       }
     }
   }
