@@ -115,6 +115,13 @@ class Proposals(torch.nn.Module):
         return props, pobj, crops
 
 
+def owl_boxes(props):
+    """Proposals [B,K,4] (x1,y1,x2,y2 input pixels) -> OWL-ViT's pred_boxes (cx, cy, w, h as fractions of the input)."""
+    wh = props[..., 2:] - props[..., :2]
+    centre = (props[..., 2:] + props[..., :2]) / 2
+    return torch.cat([centre, wh], -1) / OWL_SIZE
+
+
 class Owl(torch.nn.Module):
     """Open-vocabulary detection: detector proposals -> crops -> the OWL head's per-box class embeddings and box bias
     (nets.OwlHead, trained by train_owl.py with a sigmoid focal loss on scenes with present and absent queries), scored
@@ -130,10 +137,7 @@ class Owl(torch.nn.Module):
         props, pobj, crops = self.proposals(pixel_values)
         te = F.normalize(self.clip.text(input_ids, attention_mask), dim=-1)
         logits = self.head(crops, torch.log(pobj.clamp(min=1e-4)).reshape(-1), te).view(b, OWL_PROPOSALS, -1)
-        wh = props[..., 2:] - props[..., :2]
-        centre = (props[..., 2:] + props[..., :2]) / 2
-        pred_boxes = torch.cat([centre, wh], -1) / OWL_SIZE
-        return logits, pred_boxes
+        return logits, owl_boxes(props)
 
 
 class OwlCosine(torch.nn.Module):
@@ -158,9 +162,7 @@ class OwlCosine(torch.nn.Module):
     def forward(self, input_ids, attention_mask, pixel_values):
         cos, pobj, props = self.parts(input_ids, attention_mask, pixel_values)
         logits = self.a * (cos + self.beta * torch.log(pobj.clamp(min=1e-4)).unsqueeze(-1) - self.c)
-        wh = props[..., 2:] - props[..., :2]
-        centre = (props[..., 2:] + props[..., :2]) / 2
-        return logits, torch.cat([centre, wh], -1) / OWL_SIZE
+        return logits, owl_boxes(props)
 
 
 class OwlCosineImageGuided(torch.nn.Module):
@@ -177,9 +179,7 @@ class OwlCosineImageGuided(torch.nn.Module):
         ie = F.normalize(self.owl.clip.image(crops), dim=-1).view(b, OWL_PROPOSALS, -1)
         qe = F.normalize(self.owl.clip.image(query_pixel_values), dim=-1)
         logits = self.owl.a * (ie @ qe.t() + self.owl.beta * torch.log(pobj.clamp(min=1e-4)).unsqueeze(-1) - self.owl.c)
-        wh = props[..., 2:] - props[..., :2]
-        centre = (props[..., 2:] + props[..., :2]) / 2
-        return logits, torch.cat([centre, wh], -1) / OWL_SIZE
+        return logits, owl_boxes(props)
 
 
 class OwlImageGuided(torch.nn.Module):
@@ -195,9 +195,7 @@ class OwlImageGuided(torch.nn.Module):
         props, pobj, crops = self.owl.proposals(pixel_values)
         qe = F.normalize(self.owl.clip.image(query_pixel_values), dim=-1)
         logits = self.owl.head(crops, torch.log(pobj.clamp(min=1e-4)).reshape(-1), qe).view(b, OWL_PROPOSALS, -1)
-        wh = props[..., 2:] - props[..., :2]
-        centre = (props[..., 2:] + props[..., :2]) / 2
-        return logits, torch.cat([centre, wh], -1) / OWL_SIZE
+        return logits, owl_boxes(props)
 
 
 def tokenizer_files(vocab, max_len):
