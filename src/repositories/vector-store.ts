@@ -51,6 +51,10 @@ export interface SearchableIndex {
   chunk(seq: bigint): ChunkMeta | undefined;
 }
 
+/** What the store reads from Postgres: the index's last sequence number, and the chunk log (ports, so a unit test can fake them). */
+export type LastSeqSource = Pick<IndexRepository, 'lastSeq'>;
+export type ChunkSource = Pick<ChunkLog, 'between' | 'deletionsBetween'>;
+
 export interface VectorStoreOptions {
   snapshotEvery: number;
   /** Even with a connected feed, verify against Postgres at least this often (ms) per searched index. */
@@ -64,8 +68,8 @@ export class VectorStore {
   private readonly verifyEveryMs: number;
 
   constructor(
-    private readonly indexes: IndexRepository,
-    private readonly log: ChunkLog,
+    private readonly indexes: LastSeqSource,
+    private readonly log: ChunkSource,
     private readonly dir: string,
     private readonly options: VectorStoreOptions,
     private readonly logger: Logger,
