@@ -4,6 +4,7 @@
 #include "napi/attention_boxes_napi.h"
 #include "napi/decode_napi.h"
 #include "napi/nms_napi.h"
+#include "napi/ocr_napi.h"
 #include "napi/preprocess_napi.h"
 #include "napi/vector_index_napi.h"
 
@@ -14,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   loupe_napi::RegisterNms(env, exports);
   loupe_napi::RegisterDecode(env, exports);
   loupe_napi::RegisterAttentionBoxes(env, exports);
+  loupe_napi::RegisterOcr(env, exports);
   return exports;
 }
 }  // namespace

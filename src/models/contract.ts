@@ -4,8 +4,8 @@ import type * as ort from 'onnxruntime-node';
 import { basename } from 'node:path';
 import { LoupeError } from '../domain/errors.js';
 
-export type ModelKind = 'clip' | 'owlvit' | 'yolox' | 'dino';
-export const MODEL_KINDS: readonly ModelKind[] = ['clip', 'owlvit', 'yolox', 'dino'];
+export type ModelKind = 'clip' | 'owlvit' | 'yolox' | 'dino' | 'ppocr';
+export const MODEL_KINDS: readonly ModelKind[] = ['clip', 'owlvit', 'yolox', 'dino', 'ppocr'];
 
 type TensorType = 'float32' | 'int64';
 
@@ -62,6 +62,17 @@ export const MODEL_CONTRACTS: Readonly<Record<ModelKind, FolderContract>> = {
   dino: {
     onnx: { model: { file: 'onnx/model.onnx', inputs: { pixel_values: 'float32' }, optionalInputs: {}, outputs: { attentions: 'float32' } } },
     preprocessor: true,
+    tokenizer: false,
+  },
+  // PaddleOCR exports (paddle2onnx): input `x`, one float output whose name differs between exports (checked by
+  // count in src/models/ocr-model.ts). The character list is config.json `character_dict` (see models/pp-ocrv4).
+  ppocr: {
+    onnx: {
+      det: { file: 'onnx/det.onnx', inputs: { x: 'float32' }, optionalInputs: {}, outputs: {} },
+      cls: { file: 'onnx/cls.onnx', inputs: { x: 'float32' }, optionalInputs: {}, outputs: {} },
+      rec: { file: 'onnx/rec.onnx', inputs: { x: 'float32' }, optionalInputs: {}, outputs: {} },
+    },
+    preprocessor: false,
     tokenizer: false,
   },
 };

@@ -46,7 +46,7 @@ async function readJsonObject(dir: string, file: string, required: boolean): Pro
 }
 
 /**
- * Reads and validates a model folder: config.json (model_type one of clip | owlvit | yolox | dino), the
+ * Reads and validates a model folder: config.json (model_type one of clip | owlvit | yolox | dino | ppocr), the
  * preprocessor and tokenizer files that kind needs, and the presence of its ONNX files. Rejects with
  * LoupeError('MODEL_INVALID') naming the folder and the missing or violating piece. Session input/output names are
  * checked when sessions are created (checkSessionIo). With `expected`, a folder of another kind is refused first.

@@ -87,6 +87,41 @@ export interface RawAddon {
     minArea: number,
     maxBoxes: number,
   ): Promise<{ boxes: Float32Array; scores: Float32Array; maps: Int32Array }>;
+  dbBoxes(
+    prob: Float32Array,
+    width: number,
+    height: number,
+    threshold: number,
+    boxThreshold: number,
+    unclipRatio: number,
+    minSize: number,
+    maxCandidates: number,
+    scaleX: number,
+    scaleY: number,
+    imageWidth: number,
+    imageHeight: number,
+  ): Promise<{ quads: Float32Array; scores: Float32Array; components: number }>;
+  ctcDecode(
+    probs: Float32Array,
+    batch: number,
+    steps: number,
+    classes: number,
+    blank: number,
+  ): Promise<{ classes: Int32Array; probs: Float32Array; first: Int32Array; last: Int32Array; offsets: Int32Array }>;
+  warpQuads(
+    data: Uint8Array,
+    width: number,
+    height: number,
+    quads: Float32Array,
+    widths: Int32Array,
+    rotate180: Uint8Array,
+    outHeight: number,
+    batchWidth: number,
+    bgr: boolean,
+    mean: Float32Array,
+    std: Float32Array,
+    rescale: number,
+  ): Promise<Float32Array>;
   /** FAISS's get_compile_options() of the linked build: "OPTIMIZE AVX2" or "OPTIMIZE GENERIC". */
   faissCompileOptions(): string;
   VectorIndex: {

@@ -69,7 +69,7 @@ describe('model folder contract', () => {
     expect(await invalid(join(COLOR_CLIP, 'nope'))).toContain('no such folder');
     expect(await invalid(brokenCopy((d) => writeFileSync(join(d, 'config.json'), '{"model_type": ')))).toContain('config.json is not valid JSON');
     expect(await invalid(brokenCopy((d) => editJson(d, 'config.json', (j) => (j.model_type = 'bert'))))).toContain(
-      'config.json model_type must be one of clip, owlvit, yolox, dino (found "bert")',
+      'config.json model_type must be one of clip, owlvit, yolox, dino, ppocr (found "bert")',
     );
     expect(await invalid(brokenCopy((d) => editJson(d, 'config.json', (j) => (j.model_type = 'yolox'))))).toContain('model_type is "yolox", expected "clip"');
     expect(await invalid(brokenCopy((d) => editJson(d, 'config.json', (j) => delete j.projection_dim)))).toContain('no projection_dim');
