@@ -3,10 +3,11 @@
 // free request text, so the number of series stays bounded.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type Route = 'graphql' | 'media' | 'metrics' | 'ready' | 'page' | 'assets' | 'other';
+export type Route = 'graphql' | 'marqo' | 'media' | 'metrics' | 'ready' | 'page' | 'assets' | 'other';
 
 export function routeOf(pathname: string): Route {
   if (pathname === '/graphql') return 'graphql';
+  if (pathname === '/marqo' || pathname.startsWith('/marqo/')) return 'marqo';
   if (pathname.startsWith('/media/')) return 'media';
   if (pathname === '/metrics') return 'metrics';
   if (pathname === '/ready' || pathname === '/health') return 'ready';
@@ -57,7 +58,7 @@ export class LoupeMetrics implements IndexingMetrics, InferenceMetrics {
     this.inFlight = new Gauge({ name: 'loupe_http_requests_in_flight', help: 'HTTP requests being answered', labelNames: ['route'], registers });
     this.operations = new Counter({
       name: 'loupe_graphql_operations_total',
-      help: 'GraphQL operations executed, by type and root field',
+      help: 'API operations executed: GraphQL by type and root field, the Marqo REST API (type marqo) by route',
       labelNames: ['type', 'field'],
       registers,
     });

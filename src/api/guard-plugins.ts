@@ -50,14 +50,13 @@ function isMultipart(request: Request): boolean {
 }
 
 /** A browser request from another site is refused unless its origin is allowed (CORS) — also against CSRF through
- * form posts. */
-function checkOrigin(request: Request, url: URL, allowed: string[]): void {
-  const origin = request.headers.get('origin');
+ * form posts. `host` is the request's Host. Shared by every route that changes state (GraphQL, /marqo). */
+export function checkOrigin(origin: string | null, host: string | null, allowed: string[]): void {
   if (origin === null) return;
   if (allowed.includes('*') || allowed.includes(origin)) return;
   let sameOrigin = false;
   try {
-    sameOrigin = new URL(origin).host === (request.headers.get('host') ?? url.host);
+    sameOrigin = new URL(origin).host === host;
   } catch {
     sameOrigin = false;
   }
@@ -134,7 +133,7 @@ export function useRequestGuard(access: AccessService, metrics: LoupeMetrics, op
       // GraphiQL's page is static; its requests carry the key like any other.
       if (request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html')) return;
       try {
-        checkOrigin(request, url, options.corsOrigins);
+        checkOrigin(request.headers.get('origin'), request.headers.get('host') ?? url.host, options.corsOrigins);
         const nodeReq = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
         const principal = await access.authenticate(request.headers, nodeReq?.socket?.remoteAddress);
         principals.set(request, principal);

@@ -1,6 +1,7 @@
 // Listens on HTTP and shuts down gracefully: stop accepting, finish in-flight requests, flush snapshots.
 // Routes: `/` the web page (built by `npm run build:web` into dist/public), `/assets/*` its files, `/media/*` document
-// images, and everything else to yoga (`/graphql` with GraphiQL, `/ready`).
+// images, `/marqo/*` the Marqo-compatible REST API (api/marqo), and everything else to yoga (`/graphql` with
+// GraphiQL, `/ready`).
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join } from 'node:path';
@@ -10,6 +11,7 @@ import type { Loupe } from '../services/loupe.js';
 import { sendJsonError } from './http-errors.js';
 import { handleMediaRequest, MEDIA_PREFIX } from './media-route.js';
 import { createHttpGuard } from './http-guard.js';
+import { handleMarqoRequest, isMarqoPath } from './marqo/router.js';
 import { createApi } from './yoga.js';
 
 export interface RunningServer {
@@ -101,6 +103,7 @@ export async function startServer(loupe: Loupe, log: Logger, options: ServerOpti
         return sendJsonError(res, 404, 'NOT_FOUND', `No such asset: ${pathname.slice(0, 200)}`);
       }
       if (pathname.startsWith(MEDIA_PREFIX)) return handleMediaRequest(req, res, pathname, loupe.media, log);
+      if (isMarqoPath(pathname)) return handleMarqoRequest(req, res, loupe, log.child({ component: 'marqo' }));
       await yoga.handle(req, res);
     }),
   );

@@ -1,12 +1,15 @@
 // Search inputs and results, independent of the API.
+import type { FilterNode } from './filter-tree.js';
 import type { Box, DocumentFields, FieldValue } from './types.js';
+
+export type { FilterNode } from './filter-tree.js';
 
 export const SEARCH_METHODS = ['TENSOR', 'LEXICAL', 'HYBRID'] as const;
 export type SearchMethod = (typeof SEARCH_METHODS)[number];
 
 /** Defaults and bounds of a search request, stated once: the GraphQL input, the CLI and the service read them here. */
 export const SEARCH_DEFAULTS = { method: 'TENSOR', limit: 10, offset: 0 } as const satisfies { method: SearchMethod; limit: number; offset: number };
-export const SEARCH_LIMITS = { maxLimit: 1_000, maxOffset: 10_000, maxRerankDepth: 100, maxFilters: 32 } as const;
+export const SEARCH_LIMITS = { maxLimit: 1_000, maxOffset: 10_000, maxRerankDepth: 100, maxFilters: 32, maxFilterNodes: 256, maxFilterDepth: 16 } as const;
 
 export interface FieldFilter {
   field: string;
@@ -46,15 +49,30 @@ export interface RerankRequest {
 
 export type RerankStatus = 'RERANKED' | 'IMAGE_UNAVAILABLE';
 
+/** One part of a weighted query: a text or an image, and its (possibly negative) weight. */
+export interface WeightedQuery {
+  text?: string;
+  image?: ImageQuery;
+  weight: number;
+}
+
 export interface SearchRequest {
   rerank?: RerankRequest;
   q?: string;
   image?: ImageQuery;
+  /**
+   * TENSOR only, instead of q / image: the query vector is the weighted sum of these texts' and images' embeddings,
+   * L2-normalised (Marqo's weighted `q`). A reranker is conditioned on the highest-weighted text, else image-guided
+   * by the highest-weighted image.
+   */
+  weighted?: WeightedQuery[];
   method?: SearchMethod;
   limit?: number;
   offset?: number;
   after?: string;
   filters?: FieldFilter[];
+  /** A boolean tree of field conditions (at most maxFilterNodes nodes, maxFilterDepth deep); ANDed with `filters`. */
+  where?: FilterNode;
   searchableAttributes?: string[];
   minScore?: number;
 }

@@ -1,5 +1,5 @@
 // Documents and their chunks in Postgres: atomic replace, deletes, lookups, full-text search.
-import type { FieldFilter, MediaInfo } from '../domain/search.js';
+import type { FilterNode, MediaInfo } from '../domain/search.js';
 import type { ChunkInfo, StoredDocument } from '../domain/documents.js';
 import type { Box, DocumentFields } from '../domain/types.js';
 import type { Db } from './db/database.js';
@@ -23,7 +23,8 @@ export interface NewDocument {
 }
 
 export interface ChunkConstraint {
-  filters?: FieldFilter[];
+  /** The document filter (search-request.ts checkWhere); none: every document. */
+  where?: FilterNode | null;
   fields?: string[];
 }
 
@@ -213,21 +214,21 @@ export class DocumentRepository {
     >`
       SELECT c.seq, c.document_id, c.field, c.kind, c.position, c.x1, c.y1, c.x2, c.y2, c.text
       FROM chunks c JOIN documents d ON d.id = c.document_id
-      WHERE c.seq = ANY(${seqs}::bigint[]) AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.filters)}`;
+      WHERE c.seq = ANY(${seqs}::bigint[]) AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.where)}`;
     return new Map(rows.map((r) => [r.seq, this.toChunk({ ...r, documentId: r.document_id })]));
   }
 
   async countMatching(indexId: number, constraint: ChunkConstraint): Promise<number> {
     const [row] = await this.prisma.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS n FROM chunks c JOIN documents d ON d.id = c.document_id
-      WHERE c.index_id = ${indexId} AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.filters)}`;
+      WHERE c.index_id = ${indexId} AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.where)}`;
     return Number(row?.n ?? 0n);
   }
 
   async matchingSeqs(indexId: number, constraint: ChunkConstraint): Promise<BigInt64Array> {
     const rows = await this.prisma.$queryRaw<{ seq: bigint }[]>`
       SELECT c.seq FROM chunks c JOIN documents d ON d.id = c.document_id
-      WHERE c.index_id = ${indexId} AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.filters)}`;
+      WHERE c.index_id = ${indexId} AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.where)}`;
     return BigInt64Array.from(rows.map((r) => r.seq));
   }
 
@@ -239,7 +240,7 @@ export class DocumentRepository {
         SELECT DISTINCT ON (c.document_id) c.document_id, c.field, c.text, ts_rank_cd(c.tsv, q.query, 32)::float8 AS rank
         FROM chunks c JOIN documents d ON d.id = c.document_id, q
         WHERE c.index_id = ${indexId} AND c.kind = 'text' AND c.tsv @@ q.query
-          AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.filters)}
+          AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.where)}
         ORDER BY c.document_id, rank DESC
       )
       SELECT document_id, field, text, rank FROM best ORDER BY rank DESC, document_id LIMIT ${limit} OFFSET ${offset}`;

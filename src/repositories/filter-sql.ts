@@ -1,5 +1,8 @@
-// Turns document-field filters into parameterised SQL over `documents d` (values never spliced into SQL text).
+// Turns a document-field filter tree into parameterised SQL over `documents d` (values never spliced into SQL text).
+// Each leaf is two-valued (COALESCE ... FALSE): a missing field or a value of another type fails it, so NOT passes —
+// the semantics of filterMatches in domain/filter-tree.ts, which the tests hold this against.
 import { Prisma } from '../generated/prisma/client.js';
+import { isFieldFilter, type FilterNode } from '../domain/filter-tree.js';
 import type { FieldFilter } from '../domain/search.js';
 
 const numeric = (field: string) => Prisma.sql`(CASE WHEN jsonb_typeof(d.fields -> ${field}) = 'number' THEN (d.fields ->> ${field})::numeric END)`;
@@ -18,10 +21,16 @@ function one(f: FieldFilter): Prisma.Sql[] {
   return parts;
 }
 
-/** AND of all filters; TRUE when there are none. */
-export function filterSql(filters: FieldFilter[] | undefined): Prisma.Sql {
-  const parts = (filters ?? []).flatMap(one);
-  return parts.length ? Prisma.join(parts, ' AND ') : Prisma.sql`TRUE`;
+/** The tree as one SQL condition; TRUE when there is none. */
+export function filterSql(where: FilterNode | null | undefined): Prisma.Sql {
+  if (where === null || where === undefined) return Prisma.sql`TRUE`;
+  if (isFieldFilter(where)) {
+    const parts = one(where);
+    return parts.length ? Prisma.sql`COALESCE((${Prisma.join(parts, ' AND ')}), FALSE)` : Prisma.sql`TRUE`;
+  }
+  if ('not' in where) return Prisma.sql`(NOT ${filterSql(where.not)})`;
+  const [children, op, empty] = 'and' in where ? [where.and, ' AND ', Prisma.sql`TRUE`] : [where.or, ' OR ', Prisma.sql`FALSE`];
+  return children.length ? Prisma.sql`(${Prisma.join(children.map(filterSql), op)})` : empty;
 }
 
 /** Restricts chunks `c` to the given fields (searchableAttributes); TRUE when unrestricted. */

@@ -20,6 +20,7 @@ import { IndexService } from './index-service.js';
 import { FolderModelProvider } from './model-registry.js';
 import { IndexingJobBoard } from './indexing-jobs.js';
 import { MediaService } from './media-service.js';
+import { MarqoModelTable } from './marqo-models.js';
 import { SearchService } from './search-service.js';
 import { RegionProposer } from '../localize/proposers.js';
 
@@ -37,6 +38,8 @@ export interface Loupe {
   database: Database;
   access: AccessService;
   metrics: LoupeMetrics;
+  /** Marqo's model names → installed model folders (the Marqo-compatible REST API, src/api/marqo). */
+  marqoModels: MarqoModelTable;
   /** Flushes vector snapshots and closes the database (and the embedded server this process started). */
   close(): Promise<void>;
 }
@@ -152,6 +155,7 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     database,
     access,
     metrics,
+    marqoModels: new MarqoModelTable(models),
     async close() {
       await vectors.flush().catch((e: Error) => log.warn('vector snapshot flush failed', { error: e.message }));
       await feed.close();

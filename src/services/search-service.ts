@@ -7,10 +7,12 @@ import {
   SEARCH_LIMITS,
   SEARCH_METHODS,
   type Highlight,
+  type ImageQuery,
   type SearchHit,
   type SearchMethod,
   type SearchRequest,
   type SearchResponse,
+  type WeightedQuery,
 } from '../domain/search.js';
 import type { DecodedImage } from '../domain/types.js';
 import { owlRerank } from '../localize/owl-reranker.js';
@@ -18,7 +20,7 @@ import { preprocessBatch } from '../native/preprocess.js';
 import type { ChunkMeta } from '../repositories/chunk-map.js';
 import type { ChunkConstraint } from '../repositories/document-repository.js';
 import type { EmbeddingModel, ImageDecoder, ImageLoader, ModelProvider, SearchDocuments, SearchIndexes, SearchMedia, SearchVectors } from './ports.js';
-import { checkFilters, decodeCursor, encodeCursor } from './search-request.js';
+import { checkWeighted, checkWhere, decodeCursor, encodeCursor } from './search-request.js';
 
 /** What a search reads; every member is a port, so unit tests pass fakes (test/unit/search-service.test.ts). */
 export interface SearchDeps {
@@ -85,15 +87,21 @@ export class SearchService {
     if (req.q !== undefined && req.q !== null && typeof req.q !== 'string') throw invalidArgument('a string', 'q', req.q);
     if (q.length > 2_000) throw invalidArgument('a query of at most 2000 characters', 'q', `${q.length} characters`);
     checkText(q, 'q');
-    if (!q && !req.image) throw new LoupeError('INVALID_INPUT', 'Empty query: give a text query (q) or an image');
+    const weighted = req.weighted === undefined || req.weighted === null ? null : checkWeighted(req.weighted);
+    if (weighted && (q || req.image)) throw new LoupeError('INVALID_INPUT', 'Give a text query (q), an image or weighted queries, not several');
+    if (!q && !req.image && !weighted) throw new LoupeError('INVALID_INPUT', 'Empty query: give a text query (q) or an image');
     if (method !== 'TENSOR' && !q) throw new LoupeError('INVALID_INPUT', `${method} search needs a text query (q)`);
     if (req.minScore !== undefined && req.minScore !== null && !Number.isFinite(req.minScore))
       throw invalidArgument('a finite number', 'minScore', req.minScore);
     const attrs = req.searchableAttributes ?? undefined;
     if (attrs !== undefined && (!Array.isArray(attrs) || attrs.length > 64 || attrs.some((a) => typeof a !== 'string' || !FIELD_NAME.test(a))))
       throw invalidArgument('a list of field names', 'searchableAttributes', attrs);
-    const constraint: ChunkConstraint = { filters: checkFilters(req.filters), fields: attrs };
-    const rerank = req.rerank ? this.checkRerank(req, limit, q) : null;
+    const constraint: ChunkConstraint = { where: checkWhere(req.filters, req.where), fields: attrs };
+    // A weighted query reranks by its highest-weighted text (else image-guided by its highest-weighted image).
+    const top = weighted ? [...weighted].sort((a, b) => b.weight - a.weight) : [];
+    const rerankText = q || (top.find((p) => p.text !== undefined && p.weight > 0)?.text ?? '');
+    const rerankImage = req.image ?? top.find((p) => p.image !== undefined && p.weight > 0)?.image;
+    const rerank = req.rerank ? this.checkRerank(req, limit, rerankText, rerankImage !== undefined) : null;
     // Reranking reorders the first `depth` hits of the whole result, so those are always read.
     const need = Math.max(offset + limit, rerank?.depth ?? 0) + 1; // one extra tells whether a next page exists
 
@@ -103,7 +111,7 @@ export class SearchService {
       candidates = await this.lexical(record, q, constraint, need);
     } else {
       const model = await this.indexes.modelFor(record);
-      const encoded = await this.encodeQuery(model, q, req);
+      const encoded = weighted ? await this.encodeWeighted(model, weighted, rerankImage) : await this.encodeQuery(model, q, req.image);
       const query = encoded.vector;
       queryImage = encoded.image;
       const tensor = await this.tensor(record, query, constraint, method === 'HYBRID' ? Math.max(need * 2, 50) : need);
@@ -177,14 +185,14 @@ export class SearchService {
     });
   }
 
-  private checkRerank(req: SearchRequest, limit: number, q: string): RerankPlan {
+  private checkRerank(req: SearchRequest, limit: number, q: string, hasImage: boolean): RerankPlan {
     const r = req.rerank!;
     const depth = r.depth ?? limit;
     const max = SEARCH_LIMITS.maxRerankDepth;
     if (!Number.isInteger(depth) || depth < 1 || depth > max) throw invalidArgument(`an integer between 1 and ${max}`, 'rerank.depth', depth);
     const prompt = (r.prompt ?? q).trim();
     // No text at all: an image query, localized image-guided (what the query image shows) where the model can.
-    if (!prompt && !req.image) throw new LoupeError('INVALID_INPUT', 'Reranking needs a text prompt (rerank.prompt) or an image query');
+    if (!prompt && !hasImage) throw new LoupeError('INVALID_INPUT', 'Reranking needs a text prompt (rerank.prompt) or an image query');
     if (prompt.length > 1_000) throw invalidArgument('a prompt of at most 1000 characters', 'rerank.prompt', `${prompt.length} characters`);
     checkText(prompt, 'rerank.prompt');
     const minScore = r.minScore;
@@ -247,12 +255,16 @@ export class SearchService {
   }
 
   /** The query's embedding, and the decoded query image for an image query (the reranker may be guided by it). */
-  private async encodeQuery(model: EmbeddingModel, q: string, req: SearchRequest): Promise<{ vector: Float32Array; image: DecodedImage | null }> {
-    if (req.image) {
+  private async encodeQuery(
+    model: EmbeddingModel,
+    q: string,
+    imageQuery: ImageQuery | undefined,
+  ): Promise<{ vector: Float32Array; image: DecodedImage | null }> {
+    if (imageQuery) {
       const source =
-        req.image.kind === 'url'
-          ? { kind: 'url' as const, url: req.image.url }
-          : { kind: 'upload' as const, name: req.image.name, bytes: req.image.bytes, type: req.image.type };
+        imageQuery.kind === 'url'
+          ? { kind: 'url' as const, url: imageQuery.url }
+          : { kind: 'upload' as const, name: imageQuery.name, bytes: imageQuery.bytes, type: imageQuery.type };
       const loaded = await this.deps.loader.load(source);
       const image = await this.deps.decoder.decode(loaded.bytes, { maxPixels: this.deps.maxPixels });
       const pixels = await preprocessBatch(image, new Float32Array([0, 0, image.width, image.height]), model.preprocessing);
@@ -262,13 +274,33 @@ export class SearchService {
     return { vector: await model.embedTexts([q]), image: null };
   }
 
+  /** The L2-normalised weighted sum of the parts' embeddings; `guide` is the image part a reranker is guided by. */
+  private async encodeWeighted(
+    model: EmbeddingModel,
+    parts: WeightedQuery[],
+    guide: ImageQuery | undefined,
+  ): Promise<{ vector: Float32Array; image: DecodedImage | null }> {
+    const sum = new Float32Array(model.dimension);
+    let image: DecodedImage | null = null;
+    for (const part of parts) {
+      const encoded = await this.encodeQuery(model, part.text ?? '', part.image);
+      if (part.image && part.image === guide) image = encoded.image;
+      for (let i = 0; i < sum.length; i++) sum[i]! += part.weight * encoded.vector[i]!;
+    }
+    let norm = 0;
+    for (const v of sum) norm += v * v;
+    norm = Math.sqrt(norm);
+    if (norm > 0) for (let i = 0; i < sum.length; i++) sum[i]! /= norm;
+    return { vector: sum, image };
+  }
+
   /**
    * FAISS top-k over chunks, grouped per document (score = best chunk), deepening k until enough documents. Chunk
    * metadata comes from the in-memory chunk map; only a filtered search too broad for the exact subset path asks
    * Postgres which hits pass the filter.
    */
   private async tensor(record: IndexRecord, query: Float32Array, constraint: ChunkConstraint, need: number): Promise<Candidate[]> {
-    const constrained = (constraint.filters?.length ?? 0) > 0 || (constraint.fields?.length ?? 0) > 0;
+    const constrained = (constraint.where ?? null) !== null || (constraint.fields?.length ?? 0) > 0;
     const view = await this.vectors.searchable(record);
     let subset: BigInt64Array | null = null;
     let total = view.size;

@@ -2,7 +2,8 @@
 // FAISS. Each is the smallest honest implementation: vectors are scored by inner product, filters are evaluated over
 // the documents' fields with the same meaning as the SQL (repositories/filter-sql.ts).
 import type { IndexRecord } from '../../src/domain/index-settings.js';
-import type { FieldFilter, MediaInfo } from '../../src/domain/search.js';
+import { filterMatches } from '../../src/domain/filter-tree.js';
+import type { MediaInfo } from '../../src/domain/search.js';
 import type { DecodedImage, DocumentFields } from '../../src/domain/types.js';
 import type { OwlDetector } from '../../src/localize/owl-reranker.js';
 import type { ChunkConstraint, StoredDocument } from '../../src/repositories/document-repository.js';
@@ -32,21 +33,7 @@ export const RECORD: IndexRecord = {
   createdAt: new Date(0),
 };
 
-function matches(fields: DocumentFields, f: FieldFilter): boolean {
-  const has = Object.hasOwn(fields, f.field);
-  const v = has ? fields[f.field] : undefined;
-  if (f.eq !== undefined && !(has && v === f.eq)) return false;
-  if (f.in !== undefined && !f.in.some((x) => has && v === x)) return false;
-  const n = typeof v === 'number' ? v : null;
-  if (f.gt !== undefined && !(n !== null && n > f.gt)) return false;
-  if (f.gte !== undefined && !(n !== null && n >= f.gte)) return false;
-  if (f.lt !== undefined && !(n !== null && n < f.lt)) return false;
-  if (f.lte !== undefined && !(n !== null && n <= f.lte)) return false;
-  return true;
-}
-
-const passes = (d: FakeDocument, c: ChunkConstraint) =>
-  (c.filters ?? []).every((f) => matches(d.fields, f)) && (!c.fields?.length || c.fields.includes('image'));
+const passes = (d: FakeDocument, c: ChunkConstraint) => filterMatches(c.where, d.fields) && (!c.fields?.length || c.fields.includes('image'));
 
 /** A 1×1 image whose red channel carries the document's pk, so the fake reranker knows which document it sees. */
 function imageOf(pk: bigint): DecodedImage {

@@ -145,10 +145,12 @@ describe('filters', () => {
     expect(res.hits.map((h) => h.id)).toEqual(ids(6, 8, 10, 12, 14));
     expect(fake.constraints).toEqual([
       {
-        filters: [
-          { field: 'parity', eq: 'even' },
-          { field: 'n', gt: 4 },
-        ],
+        where: {
+          and: [
+            { field: 'parity', eq: 'even' },
+            { field: 'n', gt: 4 },
+          ],
+        },
         fields: undefined,
       },
     ]);
