@@ -252,6 +252,102 @@ describe('documents', () => {
   });
 });
 
+const GQL_SEARCH = `query($index: String!, $input: SearchInput!) {
+  search(index: $index, input: $input) {
+    __typename
+    ... on SearchResponse { hits { id score tensorScore lexicalScore retrievalScore rerankStatus highlights { field text box { x1 y1 x2 y2 } } } }
+    ... on LoupeError { code message }
+  }
+}`;
+/** GraphQL over the same live server, with the admin key. */
+async function gql(query: string, variables: Record<string, unknown>): Promise<any> {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': adminKey },
+    body: JSON.stringify({ query, variables }),
+  });
+  return ((await res.json()) as { data: any }).data;
+}
+const boxList = (b: { x1: number; y1: number; x2: number; y2: number }) => [b.x1, b.y1, b.x2, b.y2];
+
+describe('search', () => {
+  it('finds the red image by TENSOR search with its highlight as [x1, y1, x2, y2] in original pixels, as GraphQL does', async () => {
+    const res = await mq.index('shots').search({ q: 'red', searchableAttributes: ['image'], device: 'cuda:0' });
+    expect(mq.sent.at(-1)!.url).toBe(`${server.url}/marqo/indexes/shots/search?&device=cuda0`);
+    expect(JSON.parse(mq.sent.at(-1)!.body!)).toEqual({
+      q: 'red',
+      searchableAttributes: ['image'],
+      limit: 10,
+      offset: 0,
+      searchMethod: 'TENSOR',
+      showHighlights: true,
+    });
+    expect(Object.keys(res).sort()).toEqual(['hits', 'limit', 'offset', 'processingTimeMs', 'query']);
+    expect(res).toMatchObject({ query: 'red', limit: 10, offset: 0 });
+    const top = res.hits[0];
+    expect(top._id).toBe('red');
+    expect(top._highlights).toEqual([{ image: [0, 0, 100, 100] }]);
+    expect(top).toMatchObject({ caption: 'a red square in the corner', colour: 'red', size: 300, flag: true, image: images.url('/red.png') });
+    const viaGraphql = (await gql(GQL_SEARCH, { index: 'shots', input: { q: 'red', searchableAttributes: ['image'] } })).search;
+    expect(res.hits.map((h: any) => h._id)).toEqual(viaGraphql.hits.map((h: any) => h.id));
+    expect(res.hits.map((h: any) => h._score)).toEqual(viaGraphql.hits.map((h: any) => h.score));
+    expect(res.hits.map((h: any) => h._highlights)).toEqual(viaGraphql.hits.map((h: any) => h.highlights.map((x: any) => ({ [x.field]: boxList(x.box) }))));
+  });
+
+  it('searches by an image URL as q (treatUrlsAndPointersAsImages)', async () => {
+    const res = await mq.index('shots').search({ q: images.url('/blue.jpg') });
+    expect(res.hits[0]._id).toBe('blue');
+    expect(res.hits[0]._score).toBeGreaterThan(0.99);
+  });
+
+  it('searches LEXICAL with searchableAttributes and HYBRID with both scores', async () => {
+    const lex = await mq.index('shots').search({ q: 'rectangle middle', searchMethod: 'LEXICAL', searchableAttributes: ['caption'] });
+    expect(lex.hits.map((h: any) => h._id)).toEqual(['blue']);
+    expect(lex.hits[0]._highlights).toEqual([{ caption: 'a blue rectangle in the middle' }]);
+    expect(lex.hits[0]._lexical_score).toBe(lex.hits[0]._score);
+    const none = await mq.index('shots').search({ q: 'rectangle middle', searchMethod: 'LEXICAL', searchableAttributes: ['colour'] });
+    expect(none.hits).toEqual([]);
+    const hyb = await mq.index('shots').search({ q: 'blue', searchMethod: 'HYBRID', hybridParameters: { rankingMethod: 'rrf', rrfK: 60 } });
+    expect(hyb.hits[0]._id).toBe('blue');
+    expect(typeof hyb.hits[0]._tensor_score).toBe('number');
+    expect(typeof hyb.hits[0]._lexical_score).toBe('number');
+    expect(await raised(mq.index('shots').search({ q: 'blue', searchMethod: 'HYBRID', hybridParameters: { rankingMethod: 'tensor' } }))).toMatchObject({
+      status: 400,
+      code: 'invalid_argument',
+    });
+  });
+
+  it('pages with limit and offset, retrieves only attributesToRetrieve, and leaves out highlights when asked', async () => {
+    const all = await mq.index('shots').search({ q: 'red', limit: 3 });
+    const page2 = await mq.index('shots').search({ q: 'red', limit: 1, offset: 1 });
+    expect(page2.hits.map((h: any) => h._id)).toEqual([all.hits[1]._id]);
+    expect(page2).toMatchObject({ limit: 1, offset: 1 });
+    const slim = await mq.index('shots').search({ q: 'red', attributesToRetrieve: ['colour'], showHighlights: false });
+    expect(Object.keys(slim.hits[0]).sort()).toEqual(['_id', '_score', '_tensor_score', 'colour']);
+    const bare = await mq.index('shots').search({ q: 'red', attributesToRetrieve: [] });
+    expect(Object.keys(bare.hits[0]).sort()).toEqual(['_highlights', '_id', '_score', '_tensor_score']);
+  });
+
+  it('refuses parameters that would change the answer if dropped, and notes the ignored ones', async () => {
+    expect(
+      await raised(mq.send('post', 'indexes/shots/search', { q: 'red', scoreModifiers: { add_to_score: [{ field_name: 'size', weight: 1 }] } })),
+    ).toMatchObject({
+      status: 400,
+      code: 'invalid_argument',
+    });
+    expect(await raised(mq.send('post', 'indexes/shots/search', { q: 'red', sortOfLimit: 3 }))).toMatchObject({ status: 400 });
+    expect(await raised(mq.index('shots').search({ q: 'red', limit: 0 }))).toMatchObject({ status: 400, code: 'invalid_argument' });
+    expect(await raised(mq.index('shots').search({ q: '' }))).toMatchObject({ status: 400, code: 'invalid_argument' });
+    const res = await fetch(`${server.url}/marqo/indexes/shots/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': adminKey },
+      body: JSON.stringify({ q: 'red', efSearch: 100, approximate: true }),
+    });
+    expect(res.status).toBe(200);
+    expect(decodeURI(res.headers.get('x-loupe-note') ?? '')).toMatch(/efSearch ignored.*approximate ignored/);
+  });
+});
+
 describe('keys, roles and malformed requests', () => {
   it('needs a key (401 unauthorized) and the admin role to change anything (403 forbidden)', async () => {
     const anonymous = new PyMarqoClient(`${server.url}/marqo`);
