@@ -328,6 +328,20 @@ describe('search', () => {
     expect(Object.keys(bare.hits[0]).sort()).toEqual(['_highlights', '_id', '_score', '_tensor_score']);
   });
 
+  it('filters with Marqo filter strings: terms, AND / OR / NOT, grouping, ranges, booleans and numbers', async () => {
+    const ids = async (filterString: string) => (await mq.index('shots').search({ q: 'red', filterString })).hits.map((h: any) => h._id).sort();
+    expect(await ids('colour:red OR size:[400 TO 500]')).toEqual(['blue', 'red']);
+    expect(await ids('NOT flag:true')).toEqual(['blue']);
+    expect(await ids('flag:true AND NOT (colour:green OR size:{* TO 250})')).toEqual(['red']);
+    expect(await ids('caption:(a blue rectangle in the middle)')).toEqual(['blue']);
+    expect(await ids('size:300')).toEqual(['red']);
+    expect(await ids('colour IN (green, blue)')).toEqual(['blue', 'green']);
+    expect(JSON.parse(mq.sent.at(-1)!.body!).filter).toBe('colour IN (green, blue)');
+    const bad = await raised(mq.index('shots').search({ q: 'red', filterString: 'colour:red AND (size:[1 TO 2]' }));
+    expect(bad).toMatchObject({ status: 400, code: 'invalid_argument' });
+    expect((bad.body as { message: string }).message).toMatch(/^Malformed filter string at position 29: expected "\)" to close/);
+  });
+
   it('refuses parameters that would change the answer if dropped, and notes the ignored ones', async () => {
     expect(
       await raised(mq.send('post', 'indexes/shots/search', { q: 'red', scoreModifiers: { add_to_score: [{ field_name: 'size', weight: 1 }] } })),
