@@ -19,6 +19,10 @@ export interface LoupeConfig {
   defaultYoloxModel: string;
   defaultDinoModel: string;
   defaultRerankModel: string;
+  /** The OCR model folder of indexes created with `ocr: true` (LOUPE_DEFAULT_OCR_MODEL). */
+  defaultOcrModel: string;
+  /** Most text lines OCR reads per image (LOUPE_OCR_MAX_LINES). */
+  ocrMaxLines: number;
   provider: ExecutionProvider;
   /** Local image paths are accepted only under this folder (null: local paths refused). */
   imageRoot: string | null;
@@ -111,6 +115,8 @@ export function loadConfig(overrides: Partial<LoupeConfig> = {}): LoupeConfig {
     defaultYoloxModel: process.env.LOUPE_DEFAULT_YOLOX_MODEL ?? 'emoji-yolox',
     defaultDinoModel: process.env.LOUPE_DEFAULT_DINO_MODEL ?? 'emoji-dino',
     defaultRerankModel: process.env.LOUPE_DEFAULT_RERANK_MODEL ?? 'emoji-owl',
+    defaultOcrModel: process.env.LOUPE_DEFAULT_OCR_MODEL ?? 'pp-ocrv4',
+    ocrMaxLines: envInt('LOUPE_OCR_MAX_LINES', 500),
     provider: envProvider(),
     imageRoot: process.env.LOUPE_IMAGE_ROOT ? resolve(process.env.LOUPE_IMAGE_ROOT) : null,
     allowPrivateNetwork: envBool('LOUPE_ALLOW_PRIVATE_NETWORK', false),

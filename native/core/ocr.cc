@@ -217,7 +217,8 @@ DbResult DbBoxes(const float* prob, int width, int height, const DbParams& param
   return out;
 }
 
-CtcResult CtcDecode(const float* probs, size_t batch, size_t steps, size_t classes, int blank) {
+CtcResult CtcDecode(const float* probs, size_t batch, size_t steps, size_t classes, int blank, int space,
+                    float space_threshold) {
   CtcResult r;
   r.offsets.push_back(0);
   for (size_t b = 0; b < batch; ++b) {
@@ -231,8 +232,18 @@ CtcResult CtcDecode(const float* probs, size_t batch, size_t steps, size_t class
         r.last.back() = static_cast<int32_t>(t);
         r.probs.back() = std::max(r.probs.back(), row[best]);
       } else if (cls != blank) {
-        r.classes.push_back(cls);
-        r.probs.push_back(row[best]);
+        if (cls == space && static_cast<int32_t>(r.classes.size()) > r.offsets.back() && r.classes.back() == space) {
+          r.last.back() = static_cast<int32_t>(t);  // a space right after an inserted one: the same gap
+        } else {
+          r.classes.push_back(cls);
+          r.probs.push_back(row[best]);
+          r.first.push_back(static_cast<int32_t>(t));
+          r.last.push_back(static_cast<int32_t>(t));
+        }
+      } else if (space >= 0 && static_cast<size_t>(space) < classes && row[space] >= space_threshold &&
+                 static_cast<int32_t>(r.classes.size()) > r.offsets.back() && r.classes.back() != space) {
+        r.classes.push_back(space);
+        r.probs.push_back(row[blank] + row[space]);
         r.first.push_back(static_cast<int32_t>(t));
         r.last.push_back(static_cast<int32_t>(t));
       }

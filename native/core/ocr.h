@@ -52,8 +52,12 @@ struct CtcResult {
   std::vector<int32_t> offsets;  // batch + 1: item i's characters are [offsets[i], offsets[i + 1])
 };
 
-/** Greedy CTC decoding of `probs` [batch, steps, classes] (softmax already applied); `blank` is dropped. */
-CtcResult CtcDecode(const float* probs, size_t batch, size_t steps, size_t classes, int blank);
+/** Greedy CTC decoding of `probs` [batch, steps, classes] (softmax already applied); `blank` is dropped. With a
+ * `space` class (>= 0), a blank step between two characters where the space class still has probability >=
+ * `space_threshold` reads as a space: PP-OCR's recognizer often puts a real word gap just below its blank (p 0.05-0.2
+ * there, under 0.01 inside words). Such a space's probability is p(blank) + p(space). */
+CtcResult CtcDecode(const float* probs, size_t batch, size_t steps, size_t classes, int blank, int space = -1,
+                    float space_threshold = 1.f);
 
 struct WarpParams {
   int height = 48;        // output rows

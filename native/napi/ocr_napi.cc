@@ -41,17 +41,23 @@ Napi::Value DbBoxes(const Napi::CallbackInfo& info) {
       });
 }
 
-// ctcDecode(probs, batch, steps, classes, blank)
+// ctcDecode(probs, batch, steps, classes, blank, space, spaceThreshold)
 Napi::Value CtcDecode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Require(info.Length() >= 5 && IsF32(info[0]) && AllNumbers(info, 1, 5), env, "ctcDecode(probs, batch, steps, classes, blank)");
+  Require(info.Length() >= 7 && IsF32(info[0]) && AllNumbers(info, 1, 7), env,
+          "ctcDecode(probs, batch, steps, classes, blank, space, spaceThreshold)");
   auto probs = CopyF32(info[0]);
   const size_t batch = Count(info[1]), steps = Count(info[2]), classes = Count(info[3]);
   const int blank = Int(info[4]);
+  const int space = Int(info[5]);
+  const float space_threshold = Float(info[6]);
   Require(classes > 0 && probs->size() == batch * steps * classes, env, "ctcDecode: probs must be batch * steps * classes");
   auto r = std::make_shared<loupe::CtcResult>();
   return PromiseWorker::Run(
-      env, [probs, batch, steps, classes, blank, r] { *r = loupe::CtcDecode(probs->data(), batch, steps, classes, blank); },
+      env,
+      [probs, batch, steps, classes, blank, space, space_threshold, r] {
+        *r = loupe::CtcDecode(probs->data(), batch, steps, classes, blank, space, space_threshold);
+      },
       [r](Napi::Env e) {
         auto obj = Napi::Object::New(e);
         obj.Set("classes", ToInt32Array(e, r->classes));

@@ -88,6 +88,23 @@ int main() {
   CHECK(c.first[0] == 0 && c.last[0] == 1 && c.first[1] == 3 && c.last[1] == 3 && c.first[2] == 4 && c.last[2] == 5);
   CHECK_NEAR(c.probs[2], 0.9, 1e-6);  // best of its two steps
 
+  // A word gap just below the blank reads as one space; a faint one inside a word does not.
+  {
+    const int T = 7, C = 3;  // 0 blank, 1 'a', 2 space
+    const float rows[T][C] = {{0.1f, 0.9f, 0}, {0.9f, 0, 0.1f}, {0.85f, 0, 0.15f}, {0.1f, 0.9f, 0},
+                              {0.995f, 0, 0.005f}, {0.1f, 0.9f, 0}, {0.9f, 0, 0.1f}};
+    std::vector<float> pr(&rows[0][0], &rows[0][0] + T * C);
+    const loupe::CtcResult sp = loupe::CtcDecode(pr.data(), 1, T, C, 0, 2, 0.03f);
+    // a, space (steps 1-2 are one gap), a, a (the faint step 4 is no space); the trailing gap is a space too.
+    CHECK(sp.classes.size() == 5);
+    if (sp.classes.size() == 5) {
+      CHECK(sp.classes[0] == 1 && sp.classes[1] == 2 && sp.classes[2] == 1 && sp.classes[3] == 1 && sp.classes[4] == 2);
+      CHECK_NEAR(sp.probs[1], 1.0, 1e-5);
+    }
+    const loupe::CtcResult none = loupe::CtcDecode(pr.data(), 1, T, C, 0);
+    CHECK(none.classes.size() == 3);
+  }
+
   // WarpQuads: a 4x2 image with a left half black and right half white, cropped upright and turned around.
   std::vector<uint8_t> img(4 * 2 * 3, 0);
   for (int y = 0; y < 2; ++y)

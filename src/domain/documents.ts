@@ -1,4 +1,5 @@
 // A stored document and its chunks as every layer reads them (the repository writes them; the API shows them).
+import type { OcrChunkData } from './ocr.js';
 import type { MediaInfo } from './search.js';
 import type { Box, DocumentFields } from './types.js';
 
@@ -19,4 +20,6 @@ export interface ChunkInfo {
   position: number;
   box: Box | null;
   text: string | null;
+  /** OCR lines (text read inside the image `field`): confidence and word boxes. */
+  ocr?: OcrChunkData | null;
 }

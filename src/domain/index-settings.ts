@@ -14,6 +14,8 @@ export interface IndexSettings {
   /** Fields whose values are images (URL, local path or upload); other string fields are text. */
   imageFields: string[];
   vectorIndex: VectorIndexSettings;
+  /** Text inside images (OCR) as searchable chunks, read by this model folder; null or absent: off. */
+  ocr?: { model: string } | null;
 }
 
 export interface IndexRecord {

@@ -34,6 +34,12 @@ export interface OcrReading {
   capped: string | null;
 }
 
+/** What an OCR line chunk stores beside its text and box (chunks.ocr): word boxes as [x1, y1, x2, y2]. */
+export interface OcrChunkData {
+  confidence: number;
+  words: { text: string; box: [number, number, number, number] }[];
+}
+
 /** Kept in a document's media entry of an image field (documents.media), so a reader can see what OCR made of it. */
 export interface OcrSummary {
   model: string;

@@ -1,5 +1,6 @@
 // Search inputs and results, independent of the API.
 import type { FilterNode } from './filter-tree.js';
+import type { OcrSummary } from './ocr.js';
 import type { Box, DocumentFields, FieldValue } from './types.js';
 
 export type { FilterNode } from './filter-tree.js';
@@ -81,6 +82,10 @@ export interface Highlight {
   field: string;
   box: Box | null;
   text: string | null;
+  /** For text read inside an image (OCR): the words of `text` that matched the query; `box` is theirs. */
+  matched?: string[] | null;
+  /** For OCR text: the recognizer's confidence in the line. */
+  confidence?: number | null;
 }
 
 export interface SearchHit {
@@ -106,6 +111,8 @@ export interface MediaInfo {
   ref: string;
   width: number;
   height: number;
+  /** What OCR made of this image, for indexes with `ocr` on. */
+  ocr?: OcrSummary;
 }
 
 export interface SearchResponse {

@@ -51,6 +51,7 @@ interface OcrSettings {
   clsWidth: number;
   clsThreshold: number;
   dropScore: number;
+  spaceThreshold: number;
 }
 
 const DEFAULTS: OcrSettings = {
@@ -67,6 +68,7 @@ const DEFAULTS: OcrSettings = {
   clsWidth: 192,
   clsThreshold: 0.9,
   dropScore: 0.5,
+  spaceThreshold: 0.03,
 };
 
 function numberAt(dir: string, obj: JsonObject, key: string, fallback: number): number {
@@ -99,6 +101,7 @@ function settingsOf(dir: string, config: JsonObject): OcrSettings {
     clsWidth: numberAt(dir, cls, 'width', DEFAULTS.clsWidth),
     clsThreshold: numberAt(dir, cls, 'threshold', DEFAULTS.clsThreshold),
     dropScore: numberAt(dir, rec, 'drop_score', DEFAULTS.dropScore),
+    spaceThreshold: numberAt(dir, rec, 'space_threshold', DEFAULTS.spaceThreshold),
   };
 }
 
@@ -260,7 +263,8 @@ export class OcrModel {
       const out = await run(this.rec, input, [batch.length, 3, s.recHeight, batchWidth]);
       const [, steps, classes] = out.dims as number[];
       if (classes !== this.chars.length + 1) throw new Error(`${this.name}: recognizer gave ${classes} classes, expected ${this.chars.length + 1}`);
-      const decoded = await ctcDecode(out.data as Float32Array, batch.length, steps!, classes);
+      const space = this.chars.at(-1) === ' ' ? { id: this.chars.length, threshold: s.spaceThreshold } : null;
+      const decoded = await ctcDecode(out.data as Float32Array, batch.length, steps!, classes, 0, space);
       const stepWidth = batchWidth / steps!;
       batch.forEach((i, k) => {
         const q = Array.from(found.quads.subarray(8 * i, 8 * i + 8));

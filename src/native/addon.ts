@@ -107,6 +107,8 @@ export interface RawAddon {
     steps: number,
     classes: number,
     blank: number,
+    space: number,
+    spaceThreshold: number,
   ): Promise<{ classes: Int32Array; probs: Float32Array; first: Int32Array; last: Int32Array; offsets: Int32Array }>;
   warpQuads(
     data: Uint8Array,

@@ -69,8 +69,19 @@ export interface CtcDecoded {
   offsets: Int32Array;
 }
 
-/** Greedy CTC decoding of softmax outputs [batch, steps, classes]: best class per step, repeats merged, blanks dropped. */
-export function ctcDecode(probs: Float32Array, batch: number, steps: number, classes: number, blank = 0): Promise<CtcDecoded> {
+/**
+ * Greedy CTC decoding of softmax outputs [batch, steps, classes]: best class per step, repeats merged, blanks dropped.
+ * With `space` (a class id), a blank step between characters where that class has probability >= `spaceThreshold`
+ * reads as a space (a word gap the recognizer put just below its blank).
+ */
+export function ctcDecode(
+  probs: Float32Array,
+  batch: number,
+  steps: number,
+  classes: number,
+  blank = 0,
+  space: { id: number; threshold: number } | null = null,
+): Promise<CtcDecoded> {
   try {
     checkInteger(batch, 'batch', 0, 1 << 20);
     checkInteger(steps, 'steps', 0, 1 << 20);
@@ -79,7 +90,12 @@ export function ctcDecode(probs: Float32Array, batch: number, steps: number, cla
     checkFloat32Array(probs, 'probs');
     if (probs.length !== batch * steps * classes)
       throw invalidArgument(`batch*steps*classes = ${batch * steps * classes} values`, 'probs.length', probs.length);
-    return callNative('ctcDecode', () => addon.ctcDecode(probs, batch, steps, classes, blank));
+    if (space !== null) {
+      if (typeof space !== 'object') throw invalidArgument('{ id, threshold } or null', 'space', space);
+      checkInteger(space.id, 'space.id', 0, classes - 1);
+      checkNumber(space.threshold, 'space.threshold', 0, 1);
+    }
+    return callNative('ctcDecode', () => addon.ctcDecode(probs, batch, steps, classes, blank, space?.id ?? -1, space?.threshold ?? 1));
   } catch (e) {
     return Promise.reject(e);
   }

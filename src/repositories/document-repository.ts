@@ -1,6 +1,7 @@
 // Documents and their chunks in Postgres: atomic replace, deletes, lookups, full-text search.
 import type { FilterNode, MediaInfo } from '../domain/search.js';
 import type { ChunkInfo, StoredDocument } from '../domain/documents.js';
+import type { OcrChunkData } from '../domain/ocr.js';
 import type { Box, DocumentFields } from '../domain/types.js';
 import type { Db } from './db/database.js';
 import { fieldsSql, filterSql } from './filter-sql.js';
@@ -12,6 +13,8 @@ export interface NewChunk {
   kind: 'image' | 'text';
   box: Box | null;
   text: string | null;
+  /** OCR lines only (a 'text' chunk of an image field, with its line box). */
+  ocr?: OcrChunkData | null;
   vector: Float32Array;
 }
 
@@ -33,6 +36,10 @@ export interface LexicalMatch {
   field: string;
   text: string;
   rank: number;
+  /** OCR lines: the line's box, its data, and which of its words share a lexeme with the query. */
+  box: Box | null;
+  ocr: OcrChunkData | null;
+  matchedWords: number[];
 }
 
 const toBytes = (v: Float32Array) => new Uint8Array(v.buffer as ArrayBuffer, v.byteOffset, v.byteLength);
@@ -66,6 +73,7 @@ function chunkRows(docs: NewDocument[]) {
     x2: all.map((r) => r.c.box?.x2 ?? -1),
     y2: all.map((r) => r.c.box?.y2 ?? -1),
     text: all.map((r) => r.c.text ?? ''),
+    ocr: all.map((r) => (r.c.ocr ? JSON.stringify(r.c.ocr) : '')),
     vectors,
     vectorBytes,
   };
@@ -139,14 +147,14 @@ export class DocumentRepository {
           SELECT external_id, id FROM ins
           UNION ALL SELECT * FROM unnest(${[...existing.keys()]}::text[], ${[...existing.values()]}::bigint[])),
         c AS (
-          INSERT INTO chunks (seq, index_id, document_id, field, kind, position, x1, y1, x2, y2, text, vector)
+          INSERT INTO chunks (seq, index_id, document_id, field, kind, position, x1, y1, x2, y2, text, ocr, vector)
           SELECT nextval('loupe_seq'), ${indexId}, pk.id, u.field, u.kind, u.position,
                  NULLIF(u.x1, -1), NULLIF(u.y1, -1), NULLIF(u.x2, -1), NULLIF(u.y2, -1),
-                 CASE WHEN u.kind = 'text' THEN u.text END,
+                 CASE WHEN u.kind = 'text' THEN u.text END, NULLIF(u.ocr, '')::jsonb,
                  substring(${rows.vectors}::bytea FROM (u.ord - 1)::int * ${rows.vectorBytes}::int + 1 FOR ${rows.vectorBytes}::int)
           FROM unnest(${rows.doc}::text[], ${rows.field}::text[], ${rows.kind}::text[], ${rows.position}::int[],
-                      ${rows.x1}::int[], ${rows.y1}::int[], ${rows.x2}::int[], ${rows.y2}::int[], ${rows.text}::text[])
-               WITH ORDINALITY AS u(doc, field, kind, position, x1, y1, x2, y2, text, ord)
+                      ${rows.x1}::int[], ${rows.y1}::int[], ${rows.x2}::int[], ${rows.y2}::int[], ${rows.text}::text[], ${rows.ocr}::text[])
+               WITH ORDINALITY AS u(doc, field, kind, position, x1, y1, x2, y2, text, ocr, ord)
           JOIN pk ON pk.external_id = u.doc
           ORDER BY u.ord
           RETURNING seq)
@@ -190,9 +198,9 @@ export class DocumentRepository {
     const rows = await this.prisma.chunk.findMany({
       where: { documentId: documentPk },
       orderBy: { position: 'asc' },
-      select: { seq: true, documentId: true, field: true, kind: true, position: true, x1: true, y1: true, x2: true, y2: true, text: true },
+      select: { seq: true, documentId: true, field: true, kind: true, position: true, x1: true, y1: true, x2: true, y2: true, text: true, ocr: true },
     });
-    return rows.map((r) => this.toChunk(r));
+    return rows.map((r) => ({ ...this.toChunk(r), ocr: (r.ocr as OcrChunkData | null) ?? null }));
   }
 
   /** Chunk metadata for vector hits, restricted by an optional constraint (filters, fields). */
@@ -232,19 +240,54 @@ export class DocumentRepository {
     return BigInt64Array.from(rows.map((r) => r.seq));
   }
 
-  /** Best-matching text chunk per document by full-text rank (0..1), best documents first. */
-  async lexical(indexId: number, q: string, constraint: ChunkConstraint, limit: number, offset: number): Promise<LexicalMatch[]> {
-    const rows = await this.prisma.$queryRaw<{ document_id: bigint; field: string; text: string; rank: number }[]>`
-      WITH q AS (SELECT websearch_to_tsquery('english', ${q}) AS query),
-      best AS (
-        SELECT DISTINCT ON (c.document_id) c.document_id, c.field, c.text, ts_rank_cd(c.tsv, q.query, 32)::float8 AS rank
+  /**
+   * Best-matching text chunks by full-text rank (0..1): up to `perDocument` per document (best first), documents by
+   * their best chunk. For OCR lines, the words that share a lexeme with the query (the same 'english' stemming as the
+   * tsv column) are named by position, so the highlight can be their box.
+   */
+  async lexical(indexId: number, q: string, constraint: ChunkConstraint, limit: number, offset: number, perDocument = 1): Promise<LexicalMatch[]> {
+    const rows = await this.prisma.$queryRaw<
+      {
+        document_id: bigint;
+        field: string;
+        text: string;
+        rank: number;
+        x1: number | null;
+        y1: number | null;
+        x2: number | null;
+        y2: number | null;
+        ocr: OcrChunkData | null;
+        matched: number[] | null;
+      }[]
+    >`
+      WITH q AS (SELECT websearch_to_tsquery('english', ${q}) AS query, tsvector_to_array(to_tsvector('english', ${q})) AS lexemes),
+      hit AS (
+        SELECT c.document_id, c.field, c.text, c.x1, c.y1, c.x2, c.y2, c.ocr, ts_rank_cd(c.tsv, q.query, 32)::float8 AS rank,
+               row_number() OVER (PARTITION BY c.document_id ORDER BY ts_rank_cd(c.tsv, q.query, 32) DESC, c.position) AS nth
         FROM chunks c JOIN documents d ON d.id = c.document_id, q
         WHERE c.index_id = ${indexId} AND c.kind = 'text' AND c.tsv @@ q.query
           AND ${fieldsSql(constraint.fields)} AND ${filterSql(constraint.where)}
-        ORDER BY c.document_id, rank DESC
+      ),
+      docs AS (
+        SELECT document_id, rank FROM hit WHERE nth = 1 ORDER BY rank DESC, document_id LIMIT ${limit} OFFSET ${offset}
       )
-      SELECT document_id, field, text, rank FROM best ORDER BY rank DESC, document_id LIMIT ${limit} OFFSET ${offset}`;
-    return rows.map((r) => ({ documentPk: r.document_id, field: r.field, text: r.text, rank: r.rank }));
+      SELECT h.document_id, h.field, h.text, h.rank, h.x1, h.y1, h.x2, h.y2, h.ocr,
+             CASE WHEN h.ocr IS NULL THEN NULL ELSE (
+               SELECT coalesce(array_agg((w.ord - 1)::int ORDER BY w.ord), '{}')
+               FROM jsonb_array_elements(h.ocr->'words') WITH ORDINALITY AS w(value, ord), q
+               WHERE tsvector_to_array(to_tsvector('english', w.value->>'text')) && q.lexemes) END AS matched
+      FROM hit h JOIN docs ON docs.document_id = h.document_id
+      WHERE h.nth <= ${perDocument}
+      ORDER BY docs.rank DESC, h.document_id, h.nth`;
+    return rows.map((r) => ({
+      documentPk: r.document_id,
+      field: r.field,
+      text: r.text,
+      rank: r.rank,
+      box: boxOf(r),
+      ocr: r.ocr,
+      matchedWords: r.matched ?? [],
+    }));
   }
 
   private toStored(d: { id: bigint; externalId: string; fields: unknown; media: unknown; createdAt: Date; updatedAt: Date }): StoredDocument {

@@ -16,7 +16,8 @@ import type { Logger } from '../log.js';
 import type { IndexingMetrics } from '../metrics.js';
 import type { IndexService } from './index-service.js';
 import { DECODERS, IndexingRun, type IndexableDocument } from './indexing-pipeline.js';
-import type { ImageDecoder, ImageLoader, IndexingProgress, UploadStore } from './ports.js';
+import { OCR_MAX_LINES } from '../models/ocr-model.js';
+import type { ImageDecoder, ImageLoader, IndexingProgress, TextReader, UploadStore } from './ports.js';
 
 export interface UploadedFile {
   name: string;
@@ -57,6 +58,8 @@ export interface DocumentDeps {
   decoder: ImageDecoder;
   uploads: UploadStore;
   proposer: RegionProposer;
+  /** OCR models by folder name, for indexes with `ocr` on (services/ocr-regions.ts). */
+  textReaders?: { ocr(name: string): Promise<TextReader> };
 }
 
 export interface DocumentServiceOptions {
@@ -67,6 +70,8 @@ export interface DocumentServiceOptions {
   decodeBudgetBytes: number;
   onWrite?: (record: IndexRecord) => void;
   metrics?: IndexingMetrics;
+  /** Most text lines OCR reads per image (default OCR_MAX_LINES). */
+  ocrMaxLines?: number;
 }
 
 const MAX_FIELDS = 64;
@@ -111,6 +116,7 @@ export class DocumentService {
       throw invalidArgument(`between 1 and ${MAX_BATCH} documents`, 'documents', Array.isArray(documents) ? `${documents.length} documents` : documents);
     const record = await this.indexes.get(indexName);
     const model = await this.indexes.modelFor(record);
+    const ocr = await this.textReader(record);
     const progress: IndexingProgress = { processed: 0, failed: 0, total: documents.length };
     // Our own signal, so that every stage sees one typed reason whatever the caller's signal carries.
     const cancel = new AbortController();
@@ -129,6 +135,7 @@ export class DocumentService {
         inference: this.inference,
         decoding: this.decoding,
         maxPixels: this.options.maxPixels,
+        ocr,
       },
       record,
       model,
@@ -184,6 +191,13 @@ export class DocumentService {
     const document = await this.repo.find(record.id, id);
     if (!document) throw new LoupeError('DOCUMENT_NOT_FOUND', `Document ${preview(id)} does not exist in index "${indexName}"`);
     return { document, chunks: await this.repo.chunksOf(document.pk) };
+  }
+
+  private async textReader(record: IndexRecord): Promise<{ reader: TextReader; maxLines: number } | null> {
+    const name = record.settings.ocr?.model;
+    if (!name) return null;
+    if (!this.deps.textReaders) throw new LoupeError('INVALID_INPUT', `Index "${record.name}" reads text in images (ocr) but this server has no OCR models`);
+    return { reader: await this.deps.textReaders.ocr(name), maxLines: this.options.ocrMaxLines ?? OCR_MAX_LINES };
   }
 
   regionsOf(documentPk: bigint): Promise<ChunkInfo[]> {

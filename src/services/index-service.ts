@@ -16,6 +16,8 @@ export interface CreateIndexInput {
   regionMethod?: string | RegionMethodFields | null;
   imageFields?: string[] | null;
   vectorIndex?: { kind?: 'flat' | 'hnsw' | null; hnswM?: number | null; efSearch?: number | null } | null;
+  /** Read the text inside images (OCR) into searchable chunks: true (the server's OCR model) or a model folder. */
+  ocr?: boolean | { model?: string | null } | null;
 }
 
 export interface IndexStats {
@@ -71,8 +73,20 @@ export class IndexService {
         efSearch: intIn(input.vectorIndex?.efSearch, 64, 8, 4096, 'vectorIndex.efSearch'),
       },
     };
+    settings.ocr = this.ocrSetting(input.ocr);
     const model = await this.models.get(modelName);
+    // A bad or missing OCR model is refused now, not on the first document.
+    if (settings.ocr) await this.models.ocr(settings.ocr.model);
     return this.repo.create(name, settings, model.id, model.dimension);
+  }
+
+  private ocrSetting(ocr: CreateIndexInput['ocr']): IndexSettings['ocr'] {
+    if (ocr === undefined || ocr === null || ocr === false) return null;
+    if (ocr === true) return { model: this.models.defaultOcr };
+    if (typeof ocr !== 'object' || Array.isArray(ocr)) throw invalidArgument('true, false or { model }', 'ocr', ocr);
+    const model = ocr.model ?? this.models.defaultOcr;
+    if (typeof model !== 'string' || model === '') throw invalidArgument('a model folder name', 'ocr.model', model);
+    return { model };
   }
 
   list(): Promise<IndexRecord[]> {

@@ -32,7 +32,8 @@ import { decodeBytes, type ImageHeader } from '../repositories/image-decoder.js'
 import type { ImageSource } from '../repositories/image-source.js';
 import { createLimiter, type Limiter } from '../repositories/limiter.js';
 import type { MemoryBudget } from '../repositories/memory-budget.js';
-import type { EmbeddingModel, ImageDecoder, ImageLoader, UploadStore } from './ports.js';
+import { ocrChunks, ocrDecodeSize, ocrSummary } from './ocr-regions.js';
+import type { EmbeddingModel, ImageDecoder, ImageLoader, TextReader, UploadStore } from './ports.js';
 
 /** Documents of one request between start and commit. */
 export const WINDOW = 16;
@@ -56,6 +57,8 @@ export interface PipelineDeps {
   /** Shared by all requests: image decodes (DECODERS at once). */
   decoding: Limiter;
   maxPixels: number;
+  /** The index's OCR model when its settings turn OCR on (see ocr-regions.ts), and the per-image line cap. */
+  ocr?: { reader: TextReader; maxLines: number } | null;
 }
 
 export interface IndexableDocument {
@@ -118,19 +121,18 @@ export class IndexingRun {
     const prepare = async () => {
       const loaded = await this.deps.loader.load(source, this.signal);
       const header = await this.deps.decoder.inspect(loaded.bytes, { maxPixels: this.deps.maxPixels });
-      const size = decodeSize(method, header.width, header.height, needs);
+      const size = ocrDecodeSize(decodeSize(method, header.width, header.height, needs), header, Boolean(this.deps.ocr));
       const release = await this.deps.pixels.reserve(decodeBytes(header, size) + tensorBytes, this.signal);
       return { bytes: loaded.bytes, header, size, release };
     };
     const { bytes, header, size, release } = source.kind === 'upload' ? await prepare() : await this.fetch(prepare);
     let chunks: NewChunk[];
+    let ocrInfo: MediaInfo['ocr'];
     try {
       this.signal.throwIfAborted();
       // The decoded image lives only inside this call: once it returns, its pixels are garbage.
-      const { boxes, pixels } = await this.cropRegions(
-        await this.deps.decoding(() => this.deps.decoder.decode(bytes, { maxPixels: this.deps.maxPixels, size })),
-        header,
-      );
+      const image = await this.deps.decoding(() => this.deps.decoder.decode(bytes, { maxPixels: this.deps.maxPixels, size }));
+      const { boxes, pixels } = await this.cropRegions(image, header);
       release(tensorBytes);
       const vectors = await this.deps.inference(() => {
         this.signal.throwIfAborted();
@@ -138,10 +140,17 @@ export class IndexingRun {
       });
       const d = this.model.dimension;
       chunks = boxes.map((box, i) => ({ field, kind: 'image' as const, box, text: null, vector: vectors.slice(i * d, (i + 1) * d) }));
+      const ocr = this.deps.ocr;
+      if (ocr) {
+        const reading = await this.deps.inference(() => (this.signal.throwIfAborted(), ocr.reader.read(image, header, { maxLines: ocr.maxLines })));
+        chunks.push(...(await ocrChunks(field, reading, this.model, this.deps.inference)));
+        ocrInfo = ocrSummary(ocr.reader.id, reading);
+      }
     } finally {
       release();
     }
-    return { chunks, info: await this.mediaInfo(source, bytes, header) };
+    const info = await this.mediaInfo(source, bytes, header);
+    return { chunks, info: ocrInfo ? { ...info, ocr: ocrInfo } : info };
   }
 
   /**

@@ -103,7 +103,13 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
   );
   const models = new FolderModelProvider(
     config.modelsDir,
-    { clip: config.defaultModel, yolox: config.defaultYoloxModel, dino: config.defaultDinoModel, rerank: config.defaultRerankModel },
+    {
+      clip: config.defaultModel,
+      yolox: config.defaultYoloxModel,
+      dino: config.defaultDinoModel,
+      rerank: config.defaultRerankModel,
+      ocr: config.defaultOcrModel,
+    },
     config.provider,
     log.child({ component: 'models' }),
     metrics,
@@ -120,11 +126,12 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
   const loader = policyImageLoader(policy);
   const uploads = new FileUploadStore(uploadDir);
   const documents = new DocumentService(
-    { indexes, documents: docRepo, loader, decoder: sharpImageDecoder, uploads, proposer: new RegionProposer(models) },
+    { indexes, documents: docRepo, loader, decoder: sharpImageDecoder, uploads, proposer: new RegionProposer(models), textReaders: models },
     {
       maxPixels: config.maxImagePixels,
       fetchConcurrency: config.fetchConcurrency,
       decodeBudgetBytes: config.decodeBudgetBytes,
+      ocrMaxLines: config.ocrMaxLines,
       metrics,
       // Keep the vector index warm: apply the new rows now rather than on the next search.
       onWrite: (record) => void vectors.catchUp(record).catch((e: Error) => log.warn('vector catch-up failed', { index: record.name, error: e.message })),

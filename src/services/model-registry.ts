@@ -8,17 +8,19 @@ import type { InferenceMetrics } from '../metrics.js';
 import type { DetectorRegionMethod } from '../domain/types.js';
 import { loadClipModel, type ClipModel } from '../models/clip-model.js';
 import { DinoModel, OwlModel, YoloxModel } from '../models/detectors.js';
+import { OcrModel } from '../models/ocr-model.js';
 import type { EmbeddingModel, ModelProvider } from './ports.js';
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-type Loaded = ClipModel | OwlModel | YoloxModel | DinoModel;
+type Loaded = ClipModel | OwlModel | YoloxModel | DinoModel | OcrModel;
 
 export interface DefaultModels {
   clip: string;
   yolox: string;
   dino: string;
   rerank: string;
+  ocr: string;
 }
 
 export class FolderModelProvider implements ModelProvider {
@@ -38,6 +40,14 @@ export class FolderModelProvider implements ModelProvider {
 
   get defaultReranker(): string {
     return this.defaults.rerank;
+  }
+
+  get defaultOcr(): string {
+    return this.defaults.ocr;
+  }
+
+  ocr(name: string): Promise<OcrModel> {
+    return this.load(name, 'ocr', (dir) => OcrModel.load(dir, { provider: this.provider, logger: this.log })) as Promise<OcrModel>;
   }
 
   defaultDetector(kind: DetectorRegionMethod['kind']): string {
@@ -92,6 +102,7 @@ export class FolderModelProvider implements ModelProvider {
       owl: { detect: 'image+text' },
       yolox: { run: 'image' },
       dino: { attentions: 'image' },
+      ocr: { read: 'image' },
     };
     const target = model as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     for (const [method, input] of Object.entries(calls[role] ?? {})) {

@@ -1,6 +1,7 @@
 // What the services need from the model layer, stated as interfaces (the composition root wires real models; unit
 // tests pass fakes). The detector shapes are declared by their consumers in localize/.
 import type { Readable } from 'node:stream';
+import type { OcrReading } from '../domain/ocr.js';
 import type { RegionCrop } from '../domain/region-crop.js';
 import type { IndexRecord } from '../domain/index-settings.js';
 import type { MediaInfo } from '../domain/search.js';
@@ -36,6 +37,15 @@ export interface ModelProvider {
   owl(name: string): Promise<OwlDetector>;
   yolox(name: string): Promise<YoloxDetector>;
   dino(name: string): Promise<DinoAttentionModel>;
+  /** The OCR model folder of an index created with `ocr: true` that names none. */
+  readonly defaultOcr: string;
+  ocr(name: string): Promise<TextReader>;
+}
+
+/** Text inside an upright image (src/models/ocr-model.ts): lines and words with boxes in `original` pixels. */
+export interface TextReader {
+  readonly id: string;
+  read(image: DecodedImage, original: { width: number; height: number }, opts?: { maxLines?: number }): Promise<OcrReading>;
 }
 
 export interface IndexingProgress {

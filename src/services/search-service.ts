@@ -18,7 +18,7 @@ import type { DecodedImage } from '../domain/types.js';
 import { owlRerank } from '../localize/owl-reranker.js';
 import { preprocessBatch } from '../native/preprocess.js';
 import type { ChunkMeta } from '../repositories/chunk-map.js';
-import type { ChunkConstraint } from '../repositories/document-repository.js';
+import type { ChunkConstraint, LexicalMatch } from '../repositories/document-repository.js';
 import type { EmbeddingModel, ImageDecoder, ImageLoader, ModelProvider, SearchDocuments, SearchIndexes, SearchMedia, SearchVectors } from './ports.js';
 import { checkWeighted, checkWhere, decodeCursor, encodeCursor } from './search-request.js';
 
@@ -343,14 +343,33 @@ export class SearchService {
 
   private async lexical(record: IndexRecord, q: string, constraint: ChunkConstraint, need: number): Promise<Candidate[]> {
     const rows = await this.docs.lexical(record.id, q, constraint, need, 0);
-    return rows.map((r) => ({
-      documentPk: r.documentPk,
-      score: r.rank,
-      tensorScore: null,
-      lexicalScore: r.rank,
-      highlights: [{ field: r.field, box: null, text: r.text }],
-    }));
+    // Rows come grouped by document, best document first, each document's best chunk first.
+    const byDoc = new Map<bigint, Candidate>();
+    for (const r of rows) {
+      const highlight = lexicalHighlight(r);
+      const seen = byDoc.get(r.documentPk);
+      if (seen) seen.highlights.push(highlight);
+      else byDoc.set(r.documentPk, { documentPk: r.documentPk, score: r.rank, tensorScore: null, lexicalScore: r.rank, highlights: [highlight] });
+    }
+    return [...byDoc.values()];
   }
+}
+
+/**
+ * A full-text match as a highlight: a text field's text; for a line read inside an image (OCR) the box of the words
+ * that matched (their union; the line's box when no single word carries a query lexeme, e.g. a phrase split oddly).
+ */
+export function lexicalHighlight(r: LexicalMatch): Highlight {
+  if (!r.ocr || !r.box) return { field: r.field, box: null, text: r.text };
+  const words = r.matchedWords.map((i) => r.ocr!.words[i]).filter((w) => w !== undefined);
+  if (!words.length) return { field: r.field, box: r.box, text: r.text, matched: null, confidence: r.ocr.confidence };
+  const box = {
+    x1: Math.min(...words.map((w) => w.box[0])),
+    y1: Math.min(...words.map((w) => w.box[1])),
+    x2: Math.max(...words.map((w) => w.box[2])),
+    y2: Math.max(...words.map((w) => w.box[3])),
+  };
+  return { field: r.field, box, text: r.text, matched: words.map((w) => w.text), confidence: r.ocr.confidence };
 }
 
 /** Reciprocal-rank fusion of two ranked lists; highlights of both are kept (image box first). */

@@ -28,6 +28,10 @@ describe('native OCR wrappers', () => {
     expect(Array.from(r.classes)).toEqual([1, 2]);
     expect(Array.from(r.offsets)).toEqual([0, 2]);
     await expect(ctcDecode(probs, 2, 3, 3)).rejects.toThrow('Expected batch*steps*classes = 18 values for probs.length but received 9 of type number');
+    // Class 2 as the space: steps 'a', blank with p(space) 0.1 ≥ 0.05, 'a' → a, space, a.
+    const spaced = await ctcDecode(new Float32Array([0.1, 0.9, 0, 0.9, 0, 0.1, 0.1, 0.9, 0]), 1, 3, 3, 0, { id: 2, threshold: 0.05 });
+    expect(Array.from(spaced.classes)).toEqual([1, 2, 1]);
+    await expect(ctcDecode(probs, 1, 3, 3, 0, { id: 5, threshold: 0.1 })).rejects.toThrow('Expected an integer between 0 and 2 for space.id but received 5');
     await expect(ctcDecode(probs, 1, 3, 3, 3)).rejects.toThrow('Expected an integer between 0 and 2 for blank but received 3 of type number');
   });
 

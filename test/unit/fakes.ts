@@ -105,6 +105,8 @@ export function fakeSearchDeps(docs: FakeDocument[], query: number[] = [1, 0]): 
     owl: async () => owl,
     yolox: () => Promise.reject(new Error('no yolox in this fake')),
     dino: () => Promise.reject(new Error('no dino in this fake')),
+    defaultOcr: 'fake-ocr',
+    ocr: () => Promise.reject(new Error('no ocr in this fake')),
   };
   const media = (d: FakeDocument): Record<string, MediaInfo> => ({ image: { source: 'url', ref: `https://images.test/${d.pk}`, width: 1, height: 1 } });
   const stored = (d: FakeDocument): StoredDocument => ({
@@ -134,7 +136,7 @@ export function fakeSearchDeps(docs: FakeDocument[], query: number[] = [1, 0]): 
           .filter((d) => d.text && passes(d, c) && q.split(/\s+/).some((w) => d.text!.words.includes(w)))
           .sort((a, b) => b.text!.rank - a.text!.rank)
           .slice(0, limit)
-          .map((d) => ({ documentPk: d.pk, field: 'label', text: d.text!.words.join(' '), rank: d.text!.rank })),
+          .map((d) => ({ documentPk: d.pk, field: 'label', text: d.text!.words.join(' '), rank: d.text!.rank, box: null, ocr: null, matchedWords: [] })),
     },
     vectors: { searchable: async () => view },
     loader: { load: () => Promise.reject(new Error('no image queries in this fake')) },

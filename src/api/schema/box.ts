@@ -13,10 +13,16 @@ export const BoxRef = builder.objectRef<Box>('Box').implement({
 });
 
 export const HighlightRef = builder.objectRef<Highlight>('Highlight').implement({
-  description: 'Where a hit matched: an image region (box) or a text field (text)',
+  description: 'Where a hit matched: an image region (box), a text field (text), or text read inside an image (box and text)',
   fields: (t) => ({
     field: t.exposeString('field'),
     box: t.field({ type: BoxRef, nullable: true, resolve: (h) => h.box }),
     text: t.exposeString('text', { nullable: true }),
+    matched: t.stringList({
+      nullable: true,
+      description: 'Text read inside an image (OCR): the words of `text` that matched the query; `box` is their box',
+      resolve: (h) => h.matched ?? null,
+    }),
+    confidence: t.float({ nullable: true, description: 'Text read inside an image (OCR): the recognizer confidence', resolve: (h) => h.confidence ?? null }),
   }),
 });

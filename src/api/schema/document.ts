@@ -1,10 +1,32 @@
 // Document type, the `document` query and the addDocuments / deleteDocuments mutations.
 import type { ChunkInfo, StoredDocument } from '../../domain/documents.js';
 import type { DocumentResult, UploadedFile } from '../../services/document-service.js';
+import type { OcrSkipped, OcrSummary } from '../../domain/ocr.js';
 import type { MediaInfo } from '../../domain/search.js';
+import type { Box } from '../../domain/types.js';
 import { builder } from '../builder.js';
 import { BoxRef } from './box.js';
 import { ErrorCodeEnum } from './errors.js';
+
+const OcrSkippedRef = builder.objectRef<OcrSkipped>('OcrSkippedRegion').implement({
+  description: 'A text region OCR found but did not keep as text',
+  fields: (t) => ({
+    box: t.field({ type: BoxRef, resolve: (s) => s.box }),
+    confidence: t.exposeFloat('confidence'),
+    note: t.exposeString('note'),
+  }),
+});
+
+const OcrSummaryRef = builder.objectRef<OcrSummary>('OcrSummary').implement({
+  description: 'What OCR made of an image (indexes with OCR on)',
+  fields: (t) => ({
+    model: t.exposeString('model', { description: 'OCR model id (folder and content hash)' }),
+    lines: t.exposeInt('lines', { description: 'Text lines read and indexed' }),
+    found: t.exposeInt('found', { description: 'Text regions the detector found' }),
+    capped: t.exposeString('capped', { nullable: true, description: 'Set when the per-image line cap dropped regions' }),
+    skipped: t.field({ type: [OcrSkippedRef], description: 'Up to 50 regions not read (unsupported script or unreadable)', resolve: (s) => s.skipped }),
+  }),
+});
 
 export const MediaRef = builder.objectRef<MediaInfo & { field: string }>('Media').implement({
   description: 'An image field of a document: where it came from and its upright size in pixels',
@@ -14,10 +36,15 @@ export const MediaRef = builder.objectRef<MediaInfo & { field: string }>('Media'
     ref: t.exposeString('ref', { description: 'the URL, the local path, or the sha256 of the uploaded bytes' }),
     width: t.exposeInt('width'),
     height: t.exposeInt('height'),
+    ocr: t.field({ type: OcrSummaryRef, nullable: true, resolve: (m) => m.ocr ?? null }),
   }),
 });
 
 export const mediaList = (media: Record<string, MediaInfo>) => Object.entries(media).map(([field, m]) => ({ field, ...m }));
+
+const OcrWordRef = builder.objectRef<{ text: string; box: Box }>('OcrWord').implement({
+  fields: (t) => ({ text: t.exposeString('text'), box: t.field({ type: BoxRef, resolve: (w) => w.box }) }),
+});
 
 const RegionRef = builder.objectRef<ChunkInfo>('Region').implement({
   description: 'One indexed chunk: an image region (chunk 0 of each image is the whole image) or a text field',
@@ -27,6 +54,17 @@ const RegionRef = builder.objectRef<ChunkInfo>('Region').implement({
     position: t.exposeInt('position'),
     box: t.field({ type: BoxRef, nullable: true, resolve: (c) => c.box }),
     text: t.exposeString('text', { nullable: true }),
+    confidence: t.float({
+      nullable: true,
+      description: 'Text read inside an image (OCR): the recognizer confidence',
+      resolve: (c) => c.ocr?.confidence ?? null,
+    }),
+    words: t.field({
+      type: [OcrWordRef],
+      nullable: true,
+      description: 'Text read inside an image (OCR): its words with their boxes',
+      resolve: (c) => c.ocr?.words.map((w) => ({ text: w.text, box: { x1: w.box[0], y1: w.box[1], x2: w.box[2], y2: w.box[3] } })) ?? null,
+    }),
   }),
 });
 

@@ -35,6 +35,11 @@ export const IndexRef = builder.objectRef<IndexView>('Index').implement({
     regionMethod: t.field({ type: RegionMethodRef, resolve: (r) => r.settings.regionMethod }),
     imageFields: t.stringList({ resolve: (r) => r.settings.imageFields }),
     vectorIndex: t.field({ type: VectorIndexKindEnum, resolve: (r) => r.settings.vectorIndex.kind }),
+    ocrModel: t.string({
+      nullable: true,
+      description: 'The OCR model folder that reads text inside images into searchable chunks, or null when OCR is off',
+      resolve: (r) => r.settings.ocr?.model ?? null,
+    }),
     documentCount: t.int({ resolve: async (r, _a, ctx) => (r.counts ?? (await ctx.loupe.indexes.counts(r))).documents }),
     chunkCount: t.int({ resolve: async (r, _a, ctx) => (r.counts ?? (await ctx.loupe.indexes.counts(r))).chunks }),
     createdAt: t.string({ resolve: (r) => r.createdAt.toISOString() }),
@@ -72,6 +77,10 @@ const CreateIndexInput = builder.inputType('CreateIndexInput', {
     regionMethodSpec: t.string({ description: "Marqo's string form instead of regionMethod (not both), e.g. simple?hn=2&wn=3" }),
     imageFields: t.stringList({ description: 'Fields holding images (default ["image"])' }),
     vectorIndex: t.field({ type: VectorIndexInput }),
+    ocr: t.boolean({
+      description: 'Read the text inside images (OCR): each text line becomes a searchable chunk with its box and word boxes (default false)',
+    }),
+    ocrModel: t.string({ description: 'OCR model folder (default: the server default, pp-ocrv4); implies ocr' }),
   }),
 });
 
@@ -103,6 +112,7 @@ builder.mutationFields((t) => ({
         regionMethod: input.regionMethodSpec ?? input.regionMethod,
         imageFields: input.imageFields,
         vectorIndex: input.vectorIndex,
+        ocr: input.ocrModel != null ? { model: input.ocrModel } : input.ocr,
       });
     },
   }),

@@ -9,6 +9,10 @@ export type CreateIndexInput = {
   /** Model folder name (default: the server default model) */
   model?: string | null | undefined;
   name: string;
+  /** Read the text inside images (OCR): each text line becomes a searchable chunk with its box and word boxes (default false) */
+  ocr?: boolean | null | undefined;
+  /** OCR model folder (default: the server default, pp-ocrv4); implies ocr */
+  ocrModel?: string | null | undefined;
   regionMethod?: RegionMethodInput | null | undefined;
   /** Marqo's string form instead of regionMethod (not both), e.g. simple?hn=2&wn=3 */
   regionMethodSpec?: string | null | undefined;
