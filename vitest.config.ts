@@ -4,7 +4,14 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // - unit: pure logic and single adapters, with fakes for the rest (no Postgres; seconds).
 // - integration: real Postgres (embedded, started once by the global setup), real ONNX Runtime models, real FAISS.
 // - browser: the HTTP server and the page in Debian's chromium (playwright-core), on the same Postgres.
-const UNIT = ['test/unit/**/*.test.ts', 'test/native/**/*.test.ts', 'test/io/**/*.test.ts', 'test/core/region-crop.test.ts', 'test/core/vector-index.test.ts'];
+const UNIT = [
+  'test/unit/**/*.test.ts',
+  'test/native/**/*.test.ts',
+  'test/io/**/*.test.ts',
+  'test/core/region-crop.test.ts',
+  'test/core/vector-index.test.ts',
+  'test/core/vector-store-kinds.test.ts',
+];
 const BROWSER = ['test/browser/**/*.test.ts'];
 // The crash test kills server processes for minutes: its own script (npm run test:crash), run by .ci/run.
 const CRASH = ['test/crash/**'];

@@ -5,8 +5,14 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexRefine.h>
+#include <faiss/IndexScalarQuantizer.h>
 #include <faiss/impl/AuxIndexStructures.h>
+#include <faiss/impl/DistanceComputer.h>
 #include <faiss/impl/IDSelector.h>
+#include <faiss/index_factory.h>
 #include <faiss/index_io.h>
 #include <faiss/utils/utils.h>
 
@@ -26,67 +32,195 @@ using idx_t = faiss::Index::idx_t;
 constexpr float kNoScore = -std::numeric_limits<float>::infinity();
 constexpr uint32_t kTombMagic = 0x4c505442;  // "LPTB"
 
-std::unique_ptr<faiss::Index> makeInner(int dim, VectorIndexKind kind, int m) {
-  if (kind == VectorIndexKind::HNSW) {
-    auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(dim, m, faiss::METRIC_INNER_PRODUCT);
-    hnsw->hnsw.efConstruction = 80;
-    return hnsw;
+bool compressed(VectorIndexKind kind) { return kind == VectorIndexKind::HNSW_SQ8 || kind == VectorIndexKind::IVF_PQ; }
+
+const char* kindName(VectorIndexKind kind) {
+  switch (kind) {
+    case VectorIndexKind::Flat: return "flat";
+    case VectorIndexKind::HNSW: return "hnsw";
+    case VectorIndexKind::HNSW_SQ8: return "hnsw_sq8";
+    case VectorIndexKind::IVF_PQ: return "ivf_pq";
   }
-  return std::make_unique<faiss::IndexFlatIP>(dim);
+  return "?";
 }
+
+void checkOptions(int dim, VectorIndexKind kind, const VectorIndexOptions& o) {
+  if (dim <= 0 || dim > 65536) throw std::invalid_argument("dimension must be in 1..65536");
+  if (o.hnswM < 2 || o.hnswM > 256) throw std::invalid_argument("hnswM must be in 2..256");
+  if (kind == VectorIndexKind::IVF_PQ) {
+    if (o.nlist < 1 || o.nlist > (1 << 20)) throw std::invalid_argument("nlist must be in 1..1048576");
+    if (o.pqM < 1 || dim % o.pqM != 0) throw std::invalid_argument("pqM must divide the dimension");
+    // k-means needs at least as many points as centroids: nlist coarse ones, 256 per PQ sub-quantizer.
+    if (o.trainSize < std::max<int64_t>(o.nlist, 256)) throw std::invalid_argument("trainSize must be at least max(nlist, 256)");
+  }
+  if (kind == VectorIndexKind::HNSW_SQ8 && o.trainSize < 1) throw std::invalid_argument("trainSize must be at least 1");
+}
+
+faiss::IndexIVF* ivfOf(faiss::Index* inner) {
+  if (auto* refine = dynamic_cast<faiss::IndexRefine*>(inner)) return dynamic_cast<faiss::IndexIVF*>(refine->base_index);
+  return dynamic_cast<faiss::IndexIVF*>(inner);
+}
+
+std::unique_ptr<faiss::Index> makeInner(int dim, VectorIndexKind kind, const VectorIndexOptions& o) {
+  if (kind == VectorIndexKind::Flat) return std::make_unique<faiss::IndexFlatIP>(dim);
+  std::unique_ptr<faiss::Index> index(faiss::index_factory(dim, factorySpec(kind, o).c_str(), faiss::METRIC_INNER_PRODUCT));
+  if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index.get())) hnsw->hnsw.efConstruction = 80;
+  // The direct map (8 bytes a vector) lets reconstruct() read IVF-PQ codes back (compaction, subset search).
+  if (auto* ivf = ivfOf(index.get())) ivf->set_direct_map_type(faiss::DirectMap::Array);
+  // The factory turns on polysemous training (a Hamming-distance reordering of the PQ centroids that only
+  // polysemous search uses, and minutes of simulated annealing): Loupe never searches that way.
+  if (auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(ivfOf(index.get()))) ivfpq->do_polysemous_training = false;
+  return index;
+}
+
+std::unique_ptr<faiss::IndexIDMap2> wrap(std::unique_ptr<faiss::Index> inner) {
+  auto map = std::make_unique<faiss::IndexIDMap2>(inner.release());
+  map->own_fields = true;
+  return map;
+}
+
+// What a snapshot's inner index is, with the options that can be read back from it.
+VectorIndexKind describe(const faiss::Index* inner, VectorIndexOptions& o, const std::string& path) {
+  if (auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(inner)) {
+    o.hnswM = static_cast<int>(hnsw->hnsw.nb_neighbors(1));
+    if (dynamic_cast<const faiss::IndexHNSWFlat*>(inner)) return VectorIndexKind::HNSW;
+    auto* sq = dynamic_cast<const faiss::IndexScalarQuantizer*>(hnsw->storage);
+    if (dynamic_cast<const faiss::IndexHNSWSQ*>(inner) && sq && sq->sq.qtype == faiss::ScalarQuantizer::QT_8bit)
+      return VectorIndexKind::HNSW_SQ8;
+  }
+  const faiss::Index* base = inner;
+  o.refine = RefineKind::None;
+  if (auto* refine = dynamic_cast<const faiss::IndexRefine*>(inner)) {
+    auto* sq = dynamic_cast<const faiss::IndexScalarQuantizer*>(refine->refine_index);
+    if (!sq || (sq->sq.qtype != faiss::ScalarQuantizer::QT_8bit && sq->sq.qtype != faiss::ScalarQuantizer::QT_4bit))
+      throw std::runtime_error("snapshot " + path + " holds an unsupported refine index");
+    o.refine = sq->sq.qtype == faiss::ScalarQuantizer::QT_8bit ? RefineKind::SQ8 : RefineKind::SQ4;
+    base = refine->base_index;
+  }
+  if (auto* ivfpq = dynamic_cast<const faiss::IndexIVFPQ*>(base)) {
+    if (ivfpq->pq.nbits != 8) throw std::runtime_error("snapshot " + path + " holds PQ codes of other than 8 bits");
+    o.nlist = static_cast<int>(ivfpq->nlist);
+    o.pqM = static_cast<int>(ivfpq->pq.M);
+    return VectorIndexKind::IVF_PQ;
+  }
+  if (base == inner && dynamic_cast<const faiss::IndexFlat*>(inner) != nullptr) return VectorIndexKind::Flat;
+  throw std::runtime_error("snapshot " + path + " holds an unsupported index type");
+}
+
+// Hides tombstoned vectors from an IVF scan (FAISS ids inside the IDMap are positions; the map gives the user id).
+struct LiveSelector : faiss::IDSelector {
+  const faiss::IndexIDMap2& map;
+  const std::unordered_set<int64_t>& tombstones;
+  LiveSelector(const faiss::IndexIDMap2& m, const std::unordered_set<int64_t>& t) : map(m), tombstones(t) {}
+  bool is_member(idx_t internal) const override { return tombstones.count(map.id_map[internal]) == 0; }
+};
 }  // namespace
 
 std::string faissCompileOptions() { return faiss::get_compile_options(); }
 
-VectorIndex::VectorIndex(int dim, VectorIndexKind kind, int hnswM) : dim_(dim), kind_(kind), hnswM_(hnswM) {
-  if (dim <= 0 || dim > 65536) throw std::invalid_argument("dimension must be in 1..65536");
-  if (hnswM < 2 || hnswM > 256) throw std::invalid_argument("hnswM must be in 2..256");
-  auto inner = makeInner(dim, kind, hnswM);
-  index_ = std::make_unique<faiss::IndexIDMap2>(inner.release());
-  index_->own_fields = true;
+std::string factorySpec(VectorIndexKind kind, const VectorIndexOptions& o) {
+  switch (kind) {
+    case VectorIndexKind::Flat: return "Flat";
+    case VectorIndexKind::HNSW: return "HNSW" + std::to_string(o.hnswM);
+    case VectorIndexKind::HNSW_SQ8: return "HNSW" + std::to_string(o.hnswM) + ",SQ8";
+    case VectorIndexKind::IVF_PQ: {
+      std::string spec = "IVF" + std::to_string(o.nlist) + ",PQ" + std::to_string(o.pqM) + "x8";
+      if (o.refine == RefineKind::SQ8) spec += ",Refine(SQ8)";
+      if (o.refine == RefineKind::SQ4) spec += ",Refine(SQ4)";
+      return spec;
+    }
+  }
+  return "";
 }
 
-VectorIndex::VectorIndex(int dim, VectorIndexKind kind, std::unique_ptr<faiss::IndexIDMap2> index)
-    : dim_(dim), kind_(kind), hnswM_(32), index_(std::move(index)) {}
+VectorIndex::VectorIndex(int dim, VectorIndexKind kind, const VectorIndexOptions& options)
+    : dim_(dim), kind_(kind), options_(options) {
+  checkOptions(dim, kind, options);
+  staging_ = compressed(kind);
+  index_ = wrap(staging_ ? std::make_unique<faiss::IndexFlatIP>(dim) : makeInner(dim, kind, options));
+}
+
+VectorIndex::VectorIndex(int dim, VectorIndexKind kind, int hnswM)
+    : VectorIndex(dim, kind, [hnswM] {
+        VectorIndexOptions o;
+        o.hnswM = hnswM;
+        return o;
+      }()) {}
+
+VectorIndex::VectorIndex(int dim, VectorIndexKind kind, const VectorIndexOptions& options,
+                         std::unique_ptr<faiss::IndexIDMap2> index, bool staging)
+    : dim_(dim), kind_(kind), options_(options), index_(std::move(index)), staging_(staging) {}
 
 VectorIndex::~VectorIndex() = default;
 
-std::unique_ptr<VectorIndex> VectorIndex::load(const std::string& path) {
+namespace {
+struct Loaded {
+  std::unique_ptr<faiss::IndexIDMap2> index;
+  VectorIndexKind kind;
+  VectorIndexOptions options;
+};
+
+Loaded readSnapshot(const std::string& path) {
   std::unique_ptr<faiss::Index> raw(faiss::read_index(path.c_str()));
   auto* idmap = dynamic_cast<faiss::IndexIDMap2*>(raw.get());
   if (idmap == nullptr) throw std::runtime_error("snapshot " + path + " is not an ID-mapped index");
   if (idmap->metric_type != faiss::METRIC_INNER_PRODUCT)
     throw std::runtime_error("snapshot " + path + " does not use inner product");
-  VectorIndexKind kind;
-  int m = 32;
-  if (auto* hnsw = dynamic_cast<faiss::IndexHNSWFlat*>(idmap->index)) {
-    kind = VectorIndexKind::HNSW;
-    m = static_cast<int>(hnsw->hnsw.nb_neighbors(1));
-  } else if (dynamic_cast<faiss::IndexFlat*>(idmap->index) != nullptr) {
-    kind = VectorIndexKind::Flat;
-  } else {
-    throw std::runtime_error("snapshot " + path + " holds an unsupported index type");
-  }
+  Loaded out;
+  out.kind = describe(idmap->index, out.options, path);
   raw.release();
-  std::unique_ptr<VectorIndex> result(new VectorIndex(idmap->d, kind, std::unique_ptr<faiss::IndexIDMap2>(idmap)));
-  result->hnswM_ = m;
-  std::ifstream tomb(path + ".tomb", std::ios::binary);
-  if (tomb) {
-    uint32_t magic = 0;
-    uint64_t count = 0;
-    tomb.read(reinterpret_cast<char*>(&magic), sizeof magic);
-    tomb.read(reinterpret_cast<char*>(&count), sizeof count);
-    if (!tomb || magic != kTombMagic || count > static_cast<uint64_t>(idmap->ntotal))
-      throw std::runtime_error("tombstone file " + path + ".tomb is corrupt");
-    for (uint64_t i = 0; i < count; ++i) {
-      int64_t id = 0;
-      tomb.read(reinterpret_cast<char*>(&id), sizeof id);
-      if (!tomb) throw std::runtime_error("tombstone file " + path + ".tomb is truncated");
-      result->tombstones_.insert(id);
-    }
+  out.index.reset(idmap);
+  if (auto* ivf = ivfOf(out.index->index)) {
+    if (ivf->direct_map.type == faiss::DirectMap::NoMap) ivf->make_direct_map(true);
   }
+  return out;
+}
+
+void readTombstones(const std::string& path, int64_t ntotal, std::unordered_set<int64_t>& into) {
+  std::ifstream tomb(path + ".tomb", std::ios::binary);
+  if (!tomb) return;
+  uint32_t magic = 0;
+  uint64_t count = 0;
+  tomb.read(reinterpret_cast<char*>(&magic), sizeof magic);
+  tomb.read(reinterpret_cast<char*>(&count), sizeof count);
+  if (!tomb || magic != kTombMagic || count > static_cast<uint64_t>(ntotal))
+    throw std::runtime_error("tombstone file " + path + ".tomb is corrupt");
+  for (uint64_t i = 0; i < count; ++i) {
+    int64_t id = 0;
+    tomb.read(reinterpret_cast<char*>(&id), sizeof id);
+    if (!tomb) throw std::runtime_error("tombstone file " + path + ".tomb is truncated");
+    into.insert(id);
+  }
+}
+}  // namespace
+
+std::unique_ptr<VectorIndex> VectorIndex::load(const std::string& path) {
+  Loaded l = readSnapshot(path);
+  const int dim = l.index->d;
+  std::unique_ptr<VectorIndex> result(new VectorIndex(dim, l.kind, l.options, std::move(l.index), false));
+  readTombstones(path, result->index_->ntotal, result->tombstones_);
   result->publishSizeLocked();
   return result;
+}
+
+std::unique_ptr<VectorIndex> VectorIndex::load(const std::string& path, VectorIndexKind kind, const VectorIndexOptions& options) {
+  Loaded l = readSnapshot(path);
+  const int dim = l.index->d;
+  checkOptions(dim, kind, options);
+  const bool staging = compressed(kind) && l.kind == VectorIndexKind::Flat;
+  if (!staging && factorySpec(l.kind, l.options) != factorySpec(kind, options))
+    throw std::runtime_error("snapshot " + path + " holds " + kindName(l.kind) + " " + factorySpec(l.kind, l.options) +
+                             ", expected " + kindName(kind) + " " + factorySpec(kind, options));
+  std::unique_ptr<VectorIndex> result(new VectorIndex(dim, kind, options, std::move(l.index), staging));
+  readTombstones(path, result->index_->ntotal, result->tombstones_);
+  if (staging && !result->tombstones_.empty()) throw std::runtime_error("tombstone file " + path + ".tomb does not belong to a flat index");
+  result->publishSizeLocked();
+  return result;
+}
+
+bool VectorIndex::trained() const {
+  std::shared_lock lock(mutex_);
+  return !staging_;
 }
 
 size_t VectorIndex::add(const float* vectors, const int64_t* ids, size_t n) {
@@ -104,12 +238,28 @@ size_t VectorIndex::add(const float* vectors, const int64_t* ids, size_t n) {
   }
   if (!freshIds.empty()) index_->add_with_ids(static_cast<idx_t>(freshIds.size()), fresh.data(), freshIds.data());
   publishSizeLocked();
+  if (staging_ && index_->ntotal >= options_.trainSize) trainLocked();
   return freshIds.size();
+}
+
+void VectorIndex::trainLocked() {
+  // The staging index is exact and compact (flat deletes in place): its rows are the live vectors in insertion order.
+  const auto* flat = dynamic_cast<const faiss::IndexFlat*>(index_->index);
+  if (flat == nullptr) throw std::logic_error("staging index is not flat");
+  const float* rows = flat->get_xb();
+  const idx_t n = index_->ntotal;
+  auto inner = makeInner(dim_, kind_, options_);
+  inner->train(std::min<idx_t>(n, options_.trainSize), rows);
+  auto next = wrap(std::move(inner));
+  next->add_with_ids(n, rows, index_->id_map.data());
+  index_ = std::move(next);  // only now: a FAISS exception above leaves the staging index as it was
+  staging_ = false;
+  publishSizeLocked();
 }
 
 size_t VectorIndex::remove(const int64_t* ids, size_t n) {
   std::unique_lock lock(mutex_);
-  if (kind_ == VectorIndexKind::Flat) {
+  if (!usesTombstones()) {
     faiss::IDSelectorBatch sel(static_cast<size_t>(n), ids);
     const size_t removed = index_->remove_ids(sel);
     publishSizeLocked();
@@ -126,9 +276,8 @@ size_t VectorIndex::remove(const int64_t* ids, size_t n) {
 }
 
 void VectorIndex::compactLocked() {
-  auto inner = makeInner(dim_, kind_, hnswM_);
-  auto next = std::make_unique<faiss::IndexIDMap2>(inner.release());
-  next->own_fields = true;
+  // Read the live vectors back (decoded codes for the compressed kinds), empty the index (reset keeps what it was
+  // trained on) and add them again.
   std::vector<float> live;
   std::vector<idx_t> liveIds;
   std::vector<float> row(dim_);
@@ -139,26 +288,33 @@ void VectorIndex::compactLocked() {
     live.insert(live.end(), row.begin(), row.end());
     liveIds.push_back(id);
   }
-  if (!liveIds.empty()) next->add_with_ids(static_cast<idx_t>(liveIds.size()), live.data(), liveIds.data());
-  index_ = std::move(next);
+  index_->reset();
+  index_->rev_map.clear();  // IndexIDMap2 keeps its reverse map through reset()
   tombstones_.clear();
+  if (!liveIds.empty()) index_->add_with_ids(static_cast<idx_t>(liveIds.size()), live.data(), liveIds.data());
 }
 
 SearchResult VectorIndex::search(const float* queries, size_t nq, size_t k, int efSearch) const {
-  std::shared_lock lock(mutex_);  // readers only: HNSW's beam width is per call (hnsw_search.h)
+  SearchParams params;
+  params.efSearch = efSearch;
+  return search(queries, nq, k, params);
+}
+
+SearchResult VectorIndex::search(const float* queries, size_t nq, size_t k, const SearchParams& params) const {
+  std::shared_lock lock(mutex_);  // readers only: every search parameter is per call
   SearchResult out;
   out.scores.assign(nq * k, kNoScore);
   out.ids.assign(nq * k, -1);
   if (k == 0 || nq == 0 || index_->ntotal == 0) return out;
-  if (kind_ == VectorIndexKind::HNSW) {
-    const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_->index);
-    const int kk = static_cast<int>(std::min<size_t>(k, static_cast<size_t>(index_->ntotal)));
+  const idx_t ntotal = index_->ntotal;
+  if (auto* hnsw = staging_ ? nullptr : dynamic_cast<const faiss::IndexHNSW*>(index_->index)) {
+    const int kk = static_cast<int>(std::min<size_t>(k, static_cast<size_t>(ntotal)));
     std::function<bool(int64_t)> hidden;
     if (!tombstones_.empty()) hidden = [this](int64_t internal) { return tombstones_.count(index_->id_map[internal]) > 0; };
     std::vector<float> d(kk);
     std::vector<int64_t> l(kk);
     for (size_t q = 0; q < nq; ++q) {
-      hnswSearchOne(*hnsw, queries + q * dim_, kk, efSearch, d.data(), l.data(), hidden);
+      hnswSearchOne(*hnsw, queries + q * dim_, kk, params.efSearch, d.data(), l.data(), hidden);
       for (int j = 0; j < kk && l[j] >= 0; ++j) {
         out.scores[q * k + j] = d[j];
         out.ids[q * k + j] = index_->id_map[l[j]];
@@ -166,7 +322,41 @@ SearchResult VectorIndex::search(const float* queries, size_t nq, size_t k, int 
     }
     return out;
   }
-  const size_t kk = std::min<size_t>(k, static_cast<size_t>(index_->ntotal));
+  if (auto* ivf = staging_ ? nullptr : ivfOf(index_->index)) {
+    // IVF-PQ: nprobe and the tombstone filter go in per-call parameters (no write to the index); with a refine
+    // stage, k * refineFactor PQ candidates are re-scored on the refine codes, as IndexRefine does, but with those
+    // parameters (IndexRefine::search in FAISS 1.7.3 takes none).
+    const auto* refine = dynamic_cast<const faiss::IndexRefine*>(index_->index);
+    LiveSelector live(*index_, tombstones_);
+    faiss::SearchParametersIVF p;
+    p.nprobe = static_cast<size_t>(std::max(1, params.nprobe));
+    p.sel = tombstones_.empty() ? nullptr : &live;
+    const size_t factor = refine ? static_cast<size_t>(std::max(1, params.refineFactor)) : 1;
+    const idx_t kb = static_cast<idx_t>(std::min<size_t>(k * factor, static_cast<size_t>(ntotal)));
+    std::vector<float> d(nq * kb);
+    std::vector<idx_t> l(nq * kb);
+    ivf->search(static_cast<idx_t>(nq), queries, kb, d.data(), l.data(), &p);
+    std::unique_ptr<faiss::DistanceComputer> dc(refine ? refine->refine_index->get_distance_computer() : nullptr);
+    std::vector<std::pair<float, idx_t>> cand;
+    for (size_t q = 0; q < nq; ++q) {
+      cand.clear();
+      if (dc) dc->set_query(queries + q * dim_);
+      for (idx_t j = 0; j < kb; ++j) {
+        const idx_t internal = l[q * kb + j];
+        if (internal < 0) continue;
+        cand.emplace_back(dc ? (*dc)(internal) : d[q * kb + j], internal);
+      }
+      const size_t take = std::min(k, cand.size());
+      std::partial_sort(cand.begin(), cand.begin() + take, cand.end(),
+                        [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+      for (size_t j = 0; j < take; ++j) {
+        out.scores[q * k + j] = cand[j].first;
+        out.ids[q * k + j] = index_->id_map[cand[j].second];
+      }
+    }
+    return out;
+  }
+  const size_t kk = std::min<size_t>(k, static_cast<size_t>(ntotal));
   std::vector<float> d(nq * kk);
   std::vector<idx_t> l(nq * kk);
   index_->search(static_cast<idx_t>(nq), queries, static_cast<idx_t>(kk), d.data(), l.data());

@@ -2,6 +2,8 @@
 #include "vector_index_napi.h"
 
 #include <memory>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "common.h"
@@ -21,10 +23,12 @@ class VectorIndexWrap : public Napi::ObjectWrap<VectorIndexWrap> {
                         InstanceAccessor("size", &VectorIndexWrap::Size, nullptr),
                         InstanceAccessor("dim", &VectorIndexWrap::Dim, nullptr),
                         InstanceAccessor("kind", &VectorIndexWrap::Kind, nullptr),
+                        InstanceAccessor("factory", &VectorIndexWrap::Factory, nullptr),
+                        InstanceAccessor("trained", &VectorIndexWrap::Trained, nullptr),
                         StaticMethod("load", &VectorIndexWrap::Load)});
   }
 
-  // new VectorIndex(dim, kind: 'flat'|'hnsw', hnswM)
+  // new VectorIndex(dim, kind: 'flat'|'hnsw'|'hnsw_sq8'|'ivf_pq', { hnswM, nlist, pqM, refine, trainSize })
   explicit VectorIndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VectorIndexWrap>(info) {
     Napi::Env env = info.Env();
     if (info.Length() == 1 && info[0].IsExternal()) {  // from load()
@@ -32,13 +36,12 @@ class VectorIndexWrap : public Napi::ObjectWrap<VectorIndexWrap> {
       index_ = *holder;
       return;
     }
-    Require(info.Length() >= 3 && info[0].IsNumber() && info[1].IsString() && info[2].IsNumber(), env,
-            "VectorIndex(dim, kind, hnswM)");
-    auto kind = info[1].As<Napi::String>().Utf8Value() == "hnsw" ? loupe::VectorIndexKind::HNSW
-                                                                  : loupe::VectorIndexKind::Flat;
+    Require(info.Length() >= 3 && info[0].IsNumber() && info[1].IsString() && info[2].IsObject(), env,
+            "VectorIndex(dim, kind, options)");
+    loupe::VectorIndexKind kind = ParseKind(env, info[1]);
+    loupe::VectorIndexOptions options = ParseOptions(env, info[2]);
     try {
-      index_ = std::make_shared<loupe::VectorIndex>(info[0].As<Napi::Number>().Int32Value(), kind,
-                                                    info[2].As<Napi::Number>().Int32Value());
+      index_ = std::make_shared<loupe::VectorIndex>(info[0].As<Napi::Number>().Int32Value(), kind, options);
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, e.what());
     }
@@ -46,6 +49,47 @@ class VectorIndexWrap : public Napi::ObjectWrap<VectorIndexWrap> {
 
  private:
   std::shared_ptr<loupe::VectorIndex> index_;
+
+  static loupe::VectorIndexKind ParseKind(Napi::Env env, const Napi::Value& v) {
+    const std::string kind = v.As<Napi::String>().Utf8Value();
+    if (kind == "flat") return loupe::VectorIndexKind::Flat;
+    if (kind == "hnsw") return loupe::VectorIndexKind::HNSW;
+    if (kind == "hnsw_sq8") return loupe::VectorIndexKind::HNSW_SQ8;
+    if (kind == "ivf_pq") return loupe::VectorIndexKind::IVF_PQ;
+    throw Napi::TypeError::New(env, "unknown vector index kind: " + kind);
+  }
+
+  static const char* KindName(loupe::VectorIndexKind kind) {
+    switch (kind) {
+      case loupe::VectorIndexKind::HNSW: return "hnsw";
+      case loupe::VectorIndexKind::HNSW_SQ8: return "hnsw_sq8";
+      case loupe::VectorIndexKind::IVF_PQ: return "ivf_pq";
+      default: return "flat";
+    }
+  }
+
+  // The TypeScript wrapper has checked every field; absent ones keep the core defaults.
+  static loupe::VectorIndexOptions ParseOptions(Napi::Env env, const Napi::Value& v) {
+    loupe::VectorIndexOptions o;
+    auto obj = v.As<Napi::Object>();
+    auto num = [&](const char* name, auto& field) {
+      Napi::Value x = obj.Get(name);
+      if (x.IsNumber()) field = static_cast<std::remove_reference_t<decltype(field)>>(x.As<Napi::Number>().Int64Value());
+    };
+    num("hnswM", o.hnswM);
+    num("nlist", o.nlist);
+    num("pqM", o.pqM);
+    num("trainSize", o.trainSize);
+    Napi::Value refine = obj.Get("refine");
+    if (refine.IsString()) {
+      const std::string r = refine.As<Napi::String>().Utf8Value();
+      if (r == "none") o.refine = loupe::RefineKind::None;
+      else if (r == "sq8") o.refine = loupe::RefineKind::SQ8;
+      else if (r == "sq4") o.refine = loupe::RefineKind::SQ4;
+      else throw Napi::TypeError::New(env, "unknown refine kind: " + r);
+    }
+    return o;
+  }
 
   Napi::Value Add(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -83,21 +127,25 @@ class VectorIndexWrap : public Napi::ObjectWrap<VectorIndexWrap> {
     return obj;
   }
 
-  // search(queries: Float32Array (nq*dim), k, efSearch)
+  // search(queries: Float32Array (nq*dim), k, efSearch, nprobe, refineFactor)
   Napi::Value Search(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    Require(info.Length() >= 3 && info[0].IsTypedArray() && info[1].IsNumber() && info[2].IsNumber(), env,
-            "search(Float32Array, k, efSearch)");
+    Require(info.Length() >= 5 && info[0].IsTypedArray() && info[1].IsNumber() && info[2].IsNumber() && info[3].IsNumber() &&
+                info[4].IsNumber(),
+            env, "search(Float32Array, k, efSearch, nprobe, refineFactor)");
     auto q = info[0].As<Napi::Float32Array>();
     const size_t dim = static_cast<size_t>(index_->dim());
     Require(q.ElementLength() % dim == 0, env, "search: query length is not a multiple of dim");
     auto qv = std::make_shared<std::vector<float>>(q.Data(), q.Data() + q.ElementLength());
     size_t k = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
-    int ef = info[2].As<Napi::Number>().Int32Value();
+    loupe::SearchParams params;
+    params.efSearch = info[2].As<Napi::Number>().Int32Value();
+    params.nprobe = info[3].As<Napi::Number>().Int32Value();
+    params.refineFactor = info[4].As<Napi::Number>().Int32Value();
     auto res = std::make_shared<loupe::SearchResult>();
     auto idx = index_;
     return PromiseWorker::Run(
-        env, [idx, qv, k, ef, res, dim] { *res = idx->search(qv->data(), qv->size() / dim, k, ef); },
+        env, [idx, qv, k, params, res, dim] { *res = idx->search(qv->data(), qv->size() / dim, k, params); },
         [res](Napi::Env e) { return ResultToJs(e, *res); });
   }
 
@@ -137,17 +185,25 @@ class VectorIndexWrap : public Napi::ObjectWrap<VectorIndexWrap> {
 
   Napi::Value Size(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(index_->size())); }
   Napi::Value Dim(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), index_->dim()); }
-  Napi::Value Kind(const Napi::CallbackInfo& info) {
-    return Napi::String::New(info.Env(), index_->kind() == loupe::VectorIndexKind::HNSW ? "hnsw" : "flat");
-  }
+  Napi::Value Kind(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), KindName(index_->kind())); }
+  Napi::Value Factory(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), index_->factory()); }
+  Napi::Value Trained(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), index_->trained()); }
 
+  // load(path) reads the kind from the file; load(path, kind, options) requires that kind built with those options.
   static Napi::Value Load(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Require(info.Length() >= 1 && info[0].IsString(), env, "load(path)");
     std::string path = info[0].As<Napi::String>().Utf8Value();
+    const bool expect = info.Length() >= 3 && info[1].IsString() && info[2].IsObject();
+    loupe::VectorIndexKind kind = expect ? ParseKind(env, info[1]) : loupe::VectorIndexKind::Flat;
+    loupe::VectorIndexOptions options = expect ? ParseOptions(env, info[2]) : loupe::VectorIndexOptions{};
     auto loaded = std::make_shared<std::shared_ptr<loupe::VectorIndex>>();
     return PromiseWorker::Run(
-        env, [path, loaded] { *loaded = std::shared_ptr<loupe::VectorIndex>(loupe::VectorIndex::load(path)); },
+        env,
+        [path, loaded, expect, kind, options] {
+          *loaded = std::shared_ptr<loupe::VectorIndex>(expect ? loupe::VectorIndex::load(path, kind, options)
+                                                               : loupe::VectorIndex::load(path));
+        },
         [loaded](Napi::Env e) -> Napi::Value {
           auto ext = Napi::External<std::shared_ptr<loupe::VectorIndex>>::New(e, loaded.get());
           // The constructor lives in this addon instance's data (one per environment: worker threads each load their

@@ -2,6 +2,7 @@
 
 #include <faiss/IndexHNSW.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <thread>
@@ -85,9 +86,148 @@ void ConcurrentEfSearch() {
   for (auto& th : threads) th.join();
   CHECK(mismatches.load() == 0);
 }
+
+// Recall@k of an index against brute-force inner product over the same vectors.
+double Recall(const loupe::VectorIndex& index, const std::vector<float>& data, const std::vector<int64_t>& ids,
+              const std::vector<float>& queries, int dim, int k, const loupe::SearchParams& params) {
+  const int n = static_cast<int>(ids.size()), nq = static_cast<int>(queries.size() / dim);
+  int found = 0;
+  for (int q = 0; q < nq; ++q) {
+    std::vector<std::pair<float, int64_t>> all(n);
+    for (int i = 0; i < n; ++i) {
+      float s = 0;
+      for (int j = 0; j < dim; ++j) s += queries[q * dim + j] * data[i * dim + j];
+      all[i] = {s, ids[i]};
+    }
+    std::partial_sort(all.begin(), all.begin() + k, all.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    auto r = index.search(queries.data() + q * dim, 1, k, params);
+    for (int j = 0; j < k; ++j)
+      for (int t = 0; t < k; ++t) found += r.ids[j] == all[t].second;
+  }
+  return static_cast<double>(found) / (nq * k);
+}
+
+// Clustered unit vectors (what embeddings look like; PQ on uniform noise measures nothing).
+std::vector<float> Clustered(int dim, int n, int clusters, unsigned seed) {
+  auto centers = RandomUnit(dim, clusters, seed);
+  std::mt19937 rng(seed + 1);
+  std::normal_distribution<float> g(0.f, 0.4f / std::sqrt(static_cast<float>(dim)));
+  std::vector<float> v(static_cast<size_t>(dim) * n);
+  for (int i = 0; i < n; ++i) {
+    const int c = static_cast<int>(rng() % clusters);
+    float norm = 0;
+    for (int j = 0; j < dim; ++j) norm += (v[i * dim + j] = centers[c * dim + j] + g(rng)) * v[i * dim + j];
+    for (int j = 0; j < dim; ++j) v[i * dim + j] /= std::sqrt(norm);
+  }
+  return v;
+}
+
+// The compressed kinds: exact until trainSize vectors, trained inside that add, recall against brute force,
+// tombstones hidden, compaction keeping the live set, snapshots round-tripping with their training state.
+void CompressedKinds() {
+  const int dim = 32, n = 4000, k = 10;
+  auto data = Clustered(dim, n, 40, 5);
+  auto queries = Clustered(dim, 50, 40, 6);
+  std::vector<int64_t> ids(n);
+  for (int i = 0; i < n; ++i) ids[i] = 5000 + 3 * i;
+  loupe::SearchParams params;
+  params.efSearch = 128;
+  params.nprobe = 16;
+  params.refineFactor = 8;
+  for (auto kind : {loupe::VectorIndexKind::HNSW_SQ8, loupe::VectorIndexKind::IVF_PQ}) {
+    loupe::VectorIndexOptions o;
+    o.hnswM = 16;
+    o.nlist = 32;
+    o.pqM = 8;
+    o.trainSize = 2000;
+    loupe::VectorIndex index(dim, kind, o);
+    CHECK(index.add(data.data(), ids.data(), 1500) == 1500);
+    CHECK(!index.trained());
+    // Still exact: the staging index is flat.
+    std::vector<int64_t> firstIds(ids.begin(), ids.begin() + 1500);
+    std::vector<float> firstData(data.begin(), data.begin() + 1500 * dim);
+    CHECK(Recall(index, firstData, firstIds, queries, dim, k, params) == 1.0);
+    const int64_t early[1] = {ids[7]};
+    CHECK(index.remove(early, 1) == 1);  // a staging delete is a real one
+    const std::string staged = "/tmp/loupe_vector_index_test_staged";
+    index.save(staged);
+    auto stagedBack = loupe::VectorIndex::load(staged, kind, o);
+    CHECK(!stagedBack->trained() && stagedBack->size() == 1499 && stagedBack->kind() == kind);
+    CHECK(index.add(data.data() + 1500 * dim, ids.data() + 1500, n - 1500) == static_cast<size_t>(n - 1500));
+    CHECK(index.trained());
+    CHECK(index.size() == n - 1);
+    CHECK(!index.contains(ids[7]) && index.contains(ids[8]));
+    std::vector<int64_t> liveIds(ids);
+    std::vector<float> liveData(data);
+    liveIds.erase(liveIds.begin() + 7);
+    liveData.erase(liveData.begin() + 7 * dim, liveData.begin() + 8 * dim);
+    const double recall = Recall(index, liveData, liveIds, queries, dim, k, params);
+    std::printf("%s recall@10 %.3f\n", index.factory().c_str(), recall);
+    CHECK(recall >= 0.85);
+    if (kind == loupe::VectorIndexKind::IVF_PQ) {
+      loupe::VectorIndexOptions plain = o;
+      plain.refine = loupe::RefineKind::None;
+      loupe::VectorIndex noRefine(dim, kind, plain);
+      noRefine.add(liveData.data(), liveIds.data(), liveIds.size());
+      const double pqOnly = Recall(noRefine, liveData, liveIds, queries, dim, k, params);
+      std::printf("%s recall@10 %.3f\n", noRefine.factory().c_str(), pqOnly);
+      CHECK(pqOnly < recall);  // the refine stage is what buys recall
+      loupe::SearchParams one = params;
+      one.nprobe = 1;
+      CHECK(Recall(index, liveData, liveIds, queries, dim, k, one) < recall);  // nprobe is honoured per call
+    }
+    // Tombstones: the best hit of a query disappears from that query's results.
+    auto before = index.search(queries.data(), 1, k, params);
+    const int64_t top = before.ids[0];
+    CHECK(index.remove(&top, 1) == 1);
+    auto after = index.search(queries.data(), 1, k, params);
+    for (int64_t id : after.ids) CHECK(id != top);
+    CHECK(!index.contains(top) && index.size() == n - 2);
+    // Snapshot with tombstones, read back with and without the expected kind.
+    const std::string path = std::string("/tmp/loupe_vector_index_test_") + (kind == loupe::VectorIndexKind::IVF_PQ ? "ivfpq" : "hnswsq8");
+    index.save(path);
+    auto loaded = loupe::VectorIndex::load(path);
+    CHECK(loaded->kind() == kind && loaded->trained() && loaded->size() == n - 2 && loaded->factory() == index.factory());
+    CHECK(loaded->search(queries.data(), 1, k, params).ids == after.ids);
+    auto expected = loupe::VectorIndex::load(path, kind, o);
+    CHECK(expected->search(queries.data(), 1, k, params).ids == after.ids);
+    bool threw = false;
+    try {
+      loupe::VectorIndexOptions other = o;
+      other.hnswM = 8;
+      other.pqM = 4;
+      loupe::VectorIndex::load(path, kind, other);
+    } catch (const std::runtime_error&) {
+      threw = true;
+    }
+    CHECK(threw);
+    // Removing more than a third compacts: the live vectors stay, searchable, and the removed ones are gone for good.
+    std::vector<int64_t> drop(liveIds.begin(), liveIds.begin() + 1600);
+    CHECK(index.remove(drop.data(), drop.size()) == (std::find(drop.begin(), drop.end(), top) == drop.end() ? 1600u : 1599u));
+    const int64_t remaining = index.size();
+    CHECK(remaining == n - 2 - (std::find(drop.begin(), drop.end(), top) == drop.end() ? 1600 : 1599));
+    CHECK(!index.contains(drop[0]) && index.contains(liveIds[3000]));
+    const float* self = data.data() + static_cast<size_t>((liveIds[3000] - 5000) / 3) * dim;
+    auto selfHit = index.search(self, 1, 1, params);
+    CHECK(selfHit.ids[0] == liveIds[3000]);
+    CHECK(index.add(data.data(), ids.data(), 1) == 0 || index.contains(ids[0]));
+    for (const auto& f : {path, path + ".tomb", staged, staged + ".tomb"}) std::remove(f.c_str());
+  }
+  bool threw = false;
+  try {
+    loupe::VectorIndexOptions o;
+    o.pqM = 7;  // does not divide 32
+    o.trainSize = 1000;
+    loupe::VectorIndex bad(32, loupe::VectorIndexKind::IVF_PQ, o);
+  } catch (const std::invalid_argument&) {
+    threw = true;
+  }
+  CHECK(threw);
+}
 }  // namespace
 
 int main() {
+  CompressedKinds();
   HnswSearchMatchesFaiss();
   ConcurrentEfSearch();
   for (auto kind : {loupe::VectorIndexKind::Flat, loupe::VectorIndexKind::HNSW}) {

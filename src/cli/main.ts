@@ -29,13 +29,14 @@ async function listImages(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-async function ensureIndex(c: LoupeClient, name: string, method: string | undefined): Promise<void> {
+async function ensureIndex(c: LoupeClient, name: string, method: string | undefined, vectorIndex: string | undefined): Promise<void> {
   const got = await ops.execute(c, ops.GetIndexDocument, { name });
   if (got.index.__typename === 'Index') return;
   if (got.index.code !== 'INDEX_NOT_FOUND') fail(`${got.index.code}: ${got.index.message}`);
-  const created = await ops.execute(c, ops.CreateIndexDocument, { input: { name, regionMethodSpec: method ?? 'simple' } });
+  const input = { name, regionMethodSpec: method ?? 'simple', ...(vectorIndex !== undefined ? { vectorIndexSpec: vectorIndex } : {}) };
+  const created = await ops.execute(c, ops.CreateIndexDocument, { input });
   if (created.createIndex.__typename === 'LoupeError') fail(`${created.createIndex.code}: ${created.createIndex.message}`);
-  process.stderr.write(`created index "${name}" (${method ?? 'simple'})\n`);
+  process.stderr.write(`created index "${name}" (${method ?? 'simple'}, ${created.createIndex.vectorIndexSpec})\n`);
 }
 
 // `loupe search ... | head` closes stdout early: that is not an error.
@@ -93,12 +94,13 @@ program
   .argument('<source>', 'folder of images, or a text file of URLs')
   .requiredOption('--index <name>', 'index name (created when missing)')
   .option('--method <spec>', 'region method when the index is created: none | simple | simple?hn=2&wn=3 | overlap', 'simple')
+  .option('--vector-index <spec>', 'vector index when the index is created: flat | hnsw | hnsw_sq8 | ivf_pq, e.g. "ivf_pq?nlist=1024&pqM=32"')
   .option('--batch <n>', 'documents per request', (v) => Number(v), 8)
   .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
-  .action(async (source: string, opts: { index: string; method: string; batch: number; url: string }) => {
+  .action(async (source: string, opts: { index: string; method: string; vectorIndex?: string; batch: number; url: string }) => {
     const c = client(opts);
     const info = await stat(source).catch(() => fail(`cannot read ${source}`));
-    await ensureIndex(c, opts.index, opts.method);
+    await ensureIndex(c, opts.index, opts.method, opts.vectorIndex);
     type Item = { id: string; fields: Record<string, unknown>; file?: string };
     let items: Item[];
     if (info.isDirectory()) {

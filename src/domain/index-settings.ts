@@ -1,11 +1,8 @@
 // Per-index settings, stored as JSON beside the index row.
 import type { RegionMethod } from './types.js';
+import type { VectorIndexSettings } from './vector-index.js';
 
-export interface VectorIndexSettings {
-  kind: 'flat' | 'hnsw';
-  hnswM: number;
-  efSearch: number;
-}
+export type { VectorIndexSettings };
 
 export interface IndexSettings {
   /** Model folder name under the models directory. */

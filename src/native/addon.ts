@@ -9,13 +9,25 @@ export interface RawSearchResult {
   ids: BigInt64Array;
 }
 
+export interface RawVectorIndexOptions {
+  hnswM?: number;
+  nlist?: number;
+  pqM?: number;
+  refine?: 'none' | 'sq8' | 'sq4';
+  trainSize?: number;
+}
+
 export interface RawVectorIndex {
   readonly size: number;
   readonly dim: number;
-  readonly kind: 'flat' | 'hnsw';
+  readonly kind: 'flat' | 'hnsw' | 'hnsw_sq8' | 'ivf_pq';
+  /** FAISS index_factory description of what it holds once trained ("IVF1024,PQ32x8,Refine(SQ8)"). */
+  readonly factory: string;
+  /** False while a compressed kind holds its vectors exactly, below its trainSize. */
+  readonly trained: boolean;
   add(vectors: Float32Array, ids: BigInt64Array): Promise<number>;
   remove(ids: BigInt64Array): Promise<number>;
-  search(queries: Float32Array, k: number, efSearch: number): Promise<RawSearchResult>;
+  search(queries: Float32Array, k: number, efSearch: number, nprobe: number, refineFactor: number): Promise<RawSearchResult>;
   searchSubset(queries: Float32Array, ids: BigInt64Array, k: number): Promise<RawSearchResult>;
   save(path: string): Promise<void>;
   contains(id: bigint): boolean;
@@ -127,8 +139,8 @@ export interface RawAddon {
   /** FAISS's get_compile_options() of the linked build: "OPTIMIZE AVX2" or "OPTIMIZE GENERIC". */
   faissCompileOptions(): string;
   VectorIndex: {
-    new (dim: number, kind: 'flat' | 'hnsw', hnswM: number): RawVectorIndex;
-    load(path: string): Promise<RawVectorIndex>;
+    new (dim: number, kind: RawVectorIndex['kind'], options: RawVectorIndexOptions): RawVectorIndex;
+    load(path: string, kind?: RawVectorIndex['kind'], options?: RawVectorIndexOptions): Promise<RawVectorIndex>;
   };
   [name: string]: unknown;
 }

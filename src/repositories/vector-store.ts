@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LoupeError } from '../domain/errors.js';
 import type { IndexRecord } from '../domain/index-settings.js';
+import { vectorIndexBuild } from '../domain/vector-index.js';
 import { VectorIndex, type VectorHits } from '../native/vector-index.js';
 import type { ChangeSource } from './change-feed.js';
 import type { ChunkLog } from './chunk-log.js';
@@ -20,19 +21,23 @@ import { ChunkMap, type ChunkMeta } from './chunk-map.js';
 import type { IndexRepository } from './index-repository.js';
 import type { Logger } from '../log.js';
 
-interface SnapshotMeta {
+// The build parameters (vectorIndexBuild: kind, hnswM, and for the compressed kinds nlist / pqM / refine /
+// trainSize) must equal the index's settings, or the snapshot is rebuilt. `factory` and `trained` record what FAISS
+// holds: a compressed kind below its trainSize is an exact flat file (trained: false) and trains itself, on the
+// first trainSize vectors by sequence number, in the replay that reaches that many; the load checks both again.
+type SnapshotMeta = {
   format: 1;
   indexId: number;
   seq: string;
   dim: number;
-  kind: 'flat' | 'hnsw';
-  hnswM: number;
   modelId: string;
-}
+  factory?: string;
+  trained?: boolean;
+} & ReturnType<typeof vectorIndexBuild>;
 
 interface Entry {
   record: IndexRecord;
-  meta: Omit<SnapshotMeta, 'seq'>;
+  meta: Omit<SnapshotMeta, 'seq' | 'factory' | 'trained'>;
   index: VectorIndex;
   chunks: ChunkMap;
   applied: bigint;
@@ -104,10 +109,11 @@ export class VectorStore {
     const entry = await this.entry(record);
     if (!this.fresh(entry)) await this.serial(entry, () => (this.fresh(entry) ? Promise.resolve() : this.replay(record, entry)));
     const { index, chunks } = entry;
-    const efSearch = record.settings.vectorIndex.efSearch;
+    const { efSearch, nprobe, refineFactor } = record.settings.vectorIndex;
+    const tuning = { efSearch, nprobe, refineFactor };
     return {
       size: index.size,
-      search: (query, k) => index.search(query, Math.max(1, Math.min(k, index.size || 1)), efSearch),
+      search: (query, k) => index.search(query, Math.max(1, Math.min(k, index.size || 1)), tuning),
       searchSubset: (query, ids, k) => index.searchSubset(query, ids, k),
       chunk: (seq) => chunks.get(seq),
     };
@@ -182,8 +188,8 @@ export class VectorStore {
 
   private async open(record: IndexRecord): Promise<Entry> {
     await mkdir(this.dir, { recursive: true });
-    const { kind, hnswM } = record.settings.vectorIndex;
-    const meta: Entry['meta'] = { format: 1, indexId: record.id, dim: record.dimension, kind, hnswM, modelId: record.modelId };
+    const { kind, ...options } = vectorIndexBuild(record.settings.vectorIndex);
+    const meta: Entry['meta'] = { format: 1, indexId: record.id, dim: record.dimension, kind, ...options, modelId: record.modelId };
     const fresh = (index: VectorIndex, chunks: ChunkMap, applied: bigint): Entry => ({
       record,
       meta,
@@ -202,7 +208,7 @@ export class VectorStore {
     }
     // Full rebuild from Postgres.
     const started = Date.now();
-    const index = VectorIndex.create(record.dimension, kind, hnswM);
+    const index = VectorIndex.create(record.dimension, kind, options);
     const chunks = new ChunkMap();
     const upTo = (await this.indexes.lastSeq(record.id)) ?? 0n;
     for await (const page of this.log.between(record.id, 0n, upTo, record.dimension)) {
@@ -231,23 +237,26 @@ export class VectorStore {
     if (!existsSync(p.meta) || !existsSync(p.data)) return null;
     try {
       const meta = JSON.parse(await readFile(p.meta, 'utf8')) as SnapshotMeta;
-      const want = record.settings.vectorIndex;
+      const { kind, ...options } = vectorIndexBuild(record.settings.vectorIndex);
       const lastSeq = (await this.indexes.lastSeq(record.id)) ?? 0n;
       const seq = BigInt(meta.seq);
       const compatible =
         meta.format === 1 &&
         meta.indexId === record.id &&
         meta.dim === record.dimension &&
-        meta.kind === want.kind &&
-        meta.hnswM === want.hnswM &&
+        meta.kind === kind &&
+        Object.entries(options).every(([key, value]) => meta[key as keyof typeof options] === value) &&
         meta.modelId === record.modelId &&
         seq <= lastSeq;
       if (!compatible) {
         this.logger.warn('vector snapshot incompatible with the index; rebuilding', { index: record.name });
         return null;
       }
-      const index = await VectorIndex.load(p.data);
-      if (index.dim !== record.dimension) return null;
+      const index = await VectorIndex.load(p.data, { dim: record.dimension, kind, options });
+      if (meta.trained !== undefined && meta.trained !== index.trained) {
+        this.logger.warn('vector snapshot training state differs from its metadata; rebuilding', { index: record.name });
+        return null;
+      }
       return { index, seq };
     } catch (e) {
       this.logger.warn('vector snapshot unreadable; rebuilding', { index: record.name, error: (e as Error).message });
@@ -290,7 +299,8 @@ export class VectorStore {
     const seq = entry.applied;
     await entry.index.save(p.data);
     await entry.chunks.save(p.chunks, seq);
-    await writeFile(`${p.meta}.tmp`, JSON.stringify({ ...entry.meta, seq: seq.toString() }));
+    const meta: SnapshotMeta = { ...entry.meta, seq: seq.toString(), factory: entry.index.factory, trained: entry.index.trained };
+    await writeFile(`${p.meta}.tmp`, JSON.stringify(meta));
     await rename(`${p.meta}.tmp`, p.meta);
     entry.unsaved = 0;
   }

@@ -1,6 +1,7 @@
 // Use-cases over indexes: create (validated settings), list, describe, delete, and the model check.
 import { invalidArgument, LoupeError } from '../domain/errors.js';
 import { INDEX_NAME, FIELD_NAME, type IndexRecord, type IndexSettings } from '../domain/index-settings.js';
+import { parseVectorIndexSpec, vectorIndexSettings, type VectorIndexFields } from '../domain/vector-index.js';
 import { parseAnyRegionMethod, type RegionMethodFields } from '../localize/region-method.js';
 import type { IndexCounts, IndexRepository } from '../repositories/index-repository.js';
 import type { ChangeSource } from '../repositories/change-feed.js';
@@ -15,7 +16,9 @@ export interface CreateIndexInput {
   model?: string | null;
   regionMethod?: string | RegionMethodFields | null;
   imageFields?: string[] | null;
-  vectorIndex?: { kind?: 'flat' | 'hnsw' | null; hnswM?: number | null; efSearch?: number | null } | null;
+  vectorIndex?: VectorIndexFields | null;
+  /** The string form instead of vectorIndex (not both), e.g. ivf_pq?nlist=1024&pqM=32. */
+  vectorIndexSpec?: string | null;
   /** Read the text inside images (OCR) into searchable chunks: true (the server's OCR model) or a model folder. */
   ocr?: boolean | { model?: string | null } | null;
 }
@@ -37,12 +40,6 @@ export function checkIndexName(name: unknown): string {
   return name;
 }
 
-function intIn(value: number | null | undefined, fallback: number, lo: number, hi: number, name: string): number {
-  if (value === null || value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < lo || value > hi) throw invalidArgument(`an integer between ${lo} and ${hi}`, name, value);
-  return value;
-}
-
 export class IndexService {
   /** Index records by name, trusted while the change feed that would announce their deletion stays connected. */
   private readonly records = new Map<string, { record: IndexRecord; epoch: number }>();
@@ -61,20 +58,18 @@ export class IndexService {
     const imageFields = input.imageFields ?? ['image'];
     if (!Array.isArray(imageFields) || imageFields.length > 16 || imageFields.some((f) => typeof f !== 'string' || !FIELD_NAME.test(f)))
       throw invalidArgument('up to 16 field names (letters, digits, "_", ".", "-")', 'imageFields', imageFields);
-    const kind = input.vectorIndex?.kind ?? 'flat';
-    if (kind !== 'flat' && kind !== 'hnsw') throw invalidArgument("'flat' or 'hnsw'", 'vectorIndex.kind', kind);
+    if (input.vectorIndex != null && input.vectorIndexSpec != null)
+      throw new LoupeError('INVALID_INPUT', 'Give either vectorIndex or vectorIndexSpec, not both');
+    const regionMethod = parseAnyRegionMethod(input.regionMethod ?? 'simple', (kind) => this.models.defaultDetector(kind));
+    const vectorFields = input.vectorIndexSpec != null ? parseVectorIndexSpec(input.vectorIndexSpec) : input.vectorIndex;
+    const model = await this.models.get(modelName);
     const settings: IndexSettings = {
       model: modelName,
-      regionMethod: parseAnyRegionMethod(input.regionMethod ?? 'simple', (kind) => this.models.defaultDetector(kind)),
+      regionMethod,
       imageFields: [...new Set(imageFields)],
-      vectorIndex: {
-        kind,
-        hnswM: intIn(input.vectorIndex?.hnswM, 32, 4, 128, 'vectorIndex.hnswM'),
-        efSearch: intIn(input.vectorIndex?.efSearch, 64, 8, 4096, 'vectorIndex.efSearch'),
-      },
+      vectorIndex: vectorIndexSettings(vectorFields, model.dimension),
     };
     settings.ocr = this.ocrSetting(input.ocr);
-    const model = await this.models.get(modelName);
     // A bad or missing OCR model is refused now, not on the first document.
     if (settings.ocr) await this.models.ocr(settings.ocr.model);
     return this.repo.create(name, settings, model.id, model.dimension);

@@ -1,4 +1,4 @@
-// The FAISS binding: ID-mapped inner product, exact and HNSW, add/remove/search/subset/save/load, errors as JS errors.
+// The FAISS binding: ID-mapped inner product, exact, HNSW and the compressed kinds, add/remove/search/subset/save/load, errors as JS errors.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,78 @@ describe.each(['flat', 'hnsw'] as const)('%s index', (kind) => {
   });
 });
 
+/** Unit vectors around `clusters` random directions: what embeddings look like (PQ on uniform noise measures nothing). */
+function clustered(n: number, dim: number, clusters: number, seed: number): Float32Array {
+  const rnd = mulberry32(seed);
+  const centers = randomUnit(clusters, dim, seed + 1);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(rnd() * clusters);
+    let norm = 0;
+    for (let j = 0; j < dim; j++) norm += (out[i * dim + j] = centers[c * dim + j]! + (rnd() - 0.5) * 0.25) ** 2;
+    for (let j = 0; j < dim; j++) out[i * dim + j]! /= Math.sqrt(norm);
+  }
+  return out;
+}
+
+describe.each([
+  ['hnsw_sq8', { hnswM: 16, trainSize: 600 }, { efSearch: 128 }],
+  ['ivf_pq', { nlist: 16, pqM: 8, trainSize: 600 }, { nprobe: 8, refineFactor: 8 }],
+] as const)('%s index (compressed, trained from the first trainSize vectors)', (kind, options, tuning) => {
+  const dim = 32;
+  const n = 1500;
+  const vectors = clustered(n, dim, 30, 4);
+  const ids = Array.from({ length: n }, (_, i) => BigInt(10 + i * 3));
+  const queries = clustered(20, dim, 30, 5);
+
+  async function recall(index: VectorIndex, live: bigint[], liveVectors: Float32Array): Promise<number> {
+    let found = 0;
+    for (let q = 0; q < 20; q++) {
+      const query = queries.subarray(q * dim, (q + 1) * dim);
+      const expected = bruteForce(liveVectors, live, query, 10, dim);
+      const got = Array.from((await index.search(query, 10, tuning)).ids);
+      found += got.filter((id) => expected.includes(id)).length;
+    }
+    return found / 200;
+  }
+
+  it('is exact until trainSize vectors, then trains and stays close to brute force', async () => {
+    const index = VectorIndex.create(dim, kind, options);
+    expect(index.kind).toBe(kind);
+    expect(index.factory).toBe(kind === 'ivf_pq' ? 'IVF16,PQ8x8,Refine(SQ8)' : 'HNSW16,SQ8');
+    await index.add(vectors.subarray(0, 500 * dim), BigInt64Array.from(ids.slice(0, 500)));
+    expect(index.trained).toBe(false);
+    expect(await recall(index, ids.slice(0, 500), vectors.subarray(0, 500 * dim))).toBe(1);
+    await index.add(vectors.subarray(500 * dim), BigInt64Array.from(ids.slice(500)));
+    expect(index.trained).toBe(true);
+    expect(index.size).toBe(n);
+    expect(await recall(index, ids, vectors)).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('hides removed ids, and a snapshot keeps its kind, training state and removals', async () => {
+    const index = VectorIndex.create(dim, kind, options);
+    await index.add(vectors.subarray(0, 400 * dim), BigInt64Array.from(ids.slice(0, 400)));
+    const staged = join(dir, `${kind}-staged.faiss`);
+    await index.save(staged);
+    expect((await VectorIndex.load(staged, { dim, kind, options })).trained).toBe(false);
+    expect((await VectorIndex.load(staged)).kind).toBe('flat'); // without the expected kind it is just a flat file
+    await index.add(vectors.subarray(400 * dim), BigInt64Array.from(ids.slice(400)));
+    const q = queries.subarray(0, dim);
+    const top = (await index.search(q, 1, tuning)).ids[0]!;
+    expect(await index.remove(BigInt64Array.from([top]))).toBe(1);
+    expect(index.contains(top)).toBe(false);
+    const after = await index.search(q, 10, tuning);
+    expect(Array.from(after.ids)).not.toContain(top);
+    const path = join(dir, `${kind}.faiss`);
+    await index.save(path);
+    const loaded = await VectorIndex.load(path, { dim, kind, options });
+    expect([loaded.kind, loaded.trained, loaded.size, loaded.factory]).toEqual([kind, true, n - 1, index.factory]);
+    expect(Array.from((await loaded.search(q, 10, tuning)).ids)).toEqual(Array.from(after.ids));
+    const other = kind === 'ivf_pq' ? { ...options, nlist: 32 } : { ...options, hnswM: 8 };
+    await expect(VectorIndex.load(path, { dim, kind, options: other })).rejects.toThrow(/^native vectorIndex\.load failed: snapshot .* holds/);
+  });
+});
+
 describe('errors', () => {
   it('turns FAISS exceptions into rejected promises, not crashes', async () => {
     const bad = join(dir, 'garbage.faiss');
@@ -110,7 +182,19 @@ describe('errors', () => {
     await expect(index.add(new Float32Array(4), new BigInt64Array([-5n]))).rejects.toThrow(/Expected non-negative ids for ids but received -5n/);
     await expect(index.search(new Float32Array(4), 0)).rejects.toThrow(/Expected an integer between 1 and 1000000 for k but received 0/);
     expect(() => VectorIndex.create(0)).toThrow(/for dim but received 0/);
-    expect(() => VectorIndex.create(4, 'ivf' as never)).toThrow(/Expected 'flat' or 'hnsw' for kind/);
+    expect(() => VectorIndex.create(4, 'ivf' as never)).toThrow(
+      "Expected 'flat', 'hnsw', 'hnsw_sq8', 'ivf_pq' for vectorIndex.kind but received \"ivf\" of type string",
+    );
+    expect(() => VectorIndex.create(32, 'ivf_pq', { pqM: 7 })).toThrow(
+      'Expected a divisor of the embedding dimension 32 for vectorIndex.pqM but received 7 of type number',
+    );
+    expect(() => VectorIndex.create(32, 'ivf_pq', { nlist: 512, trainSize: 300 })).toThrow(
+      /Expected an integer between 512 and 10000000 for vectorIndex.trainSize/,
+    );
+    expect(() => VectorIndex.create(32, 'hnsw', { nlist: 16 })).toThrow('Vector index kind hnsw takes hnswM, efSearch; "nlist" does not apply to it');
+    await expect(index.search(new Float32Array(4), 3, { nprobe: 0 })).rejects.toThrow(
+      'Expected an integer between 1 and 65536 for nprobe but received 0 of type number',
+    );
     const empty = await index.search(new Float32Array(4), 3);
     expect(Array.from(empty.ids)).toEqual([-1n, -1n, -1n]);
   });

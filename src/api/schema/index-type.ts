@@ -3,6 +3,7 @@ import { LoupeError } from '../../domain/errors.js';
 import type { IndexRecord } from '../../domain/index-settings.js';
 import type { IndexCounts } from '../../services/index-service.js';
 import type { RegionMethod } from '../../domain/types.js';
+import { formatVectorIndexSpec } from '../../domain/vector-index.js';
 import { formatAnyRegionMethod } from '../../services/index-service.js';
 import { builder } from '../builder.js';
 
@@ -21,7 +22,22 @@ const RegionMethodRef = builder.objectRef<RegionMethod>('RegionMethod').implemen
   }),
 });
 
-const VectorIndexKindEnum = builder.enumType('VectorIndexKind', { values: { FLAT: { value: 'flat' }, HNSW: { value: 'hnsw' } } as const });
+const VectorIndexKindEnum = builder.enumType('VectorIndexKind', {
+  values: {
+    FLAT: { value: 'flat', description: 'exact inner product over float32 vectors (the default)' },
+    HNSW: { value: 'hnsw', description: 'HNSW graph over float32 vectors' },
+    HNSW_SQ8: { value: 'hnsw_sq8', description: 'HNSW graph over 8-bit scalar codes (a quarter of the vector bytes)' },
+    IVF_PQ: { value: 'ivf_pq', description: 'inverted lists of PQ codes (pqM bytes a vector), candidates re-ranked on refine codes' },
+  } as const,
+});
+
+const VectorRefineEnum = builder.enumType('VectorRefine', {
+  values: {
+    NONE: { value: 'none', description: 'PQ scores are final' },
+    SQ8: { value: 'sq8', description: '8-bit scalar codes (dimension bytes a vector)' },
+    SQ4: { value: 'sq4', description: '4-bit scalar codes (dimension / 2 bytes a vector)' },
+  } as const,
+});
 
 /** Counts come with the record when it was listed (one query for all indexes); otherwise they are read on demand. */
 type IndexView = IndexRecord & { counts?: IndexCounts };
@@ -39,6 +55,10 @@ export const IndexRef = builder.objectRef<IndexView>('Index').implement({
       nullable: true,
       description: 'The OCR model folder that reads text inside images into searchable chunks, or null when OCR is off',
       resolve: (r) => r.settings.ocr?.model ?? null,
+    }),
+    vectorIndexSpec: t.string({
+      description: 'The vector index with every parameter of its kind, e.g. ivf_pq?nlist=1024&pqM=32&nprobe=16&refine=sq8&refineFactor=4&trainSize=40960',
+      resolve: (r) => formatVectorIndexSpec(r.settings.vectorIndex),
     }),
     documentCount: t.int({ resolve: async (r, _a, ctx) => (r.counts ?? (await ctx.loupe.indexes.counts(r))).documents }),
     chunkCount: t.int({ resolve: async (r, _a, ctx) => (r.counts ?? (await ctx.loupe.indexes.counts(r))).chunks }),
@@ -63,9 +83,17 @@ const RegionMethodInput = builder.inputType('RegionMethodInput', {
 
 const VectorIndexInput = builder.inputType('VectorIndexInput', {
   fields: (t) => ({
-    kind: t.field({ type: VectorIndexKindEnum, description: 'FLAT (exact, default) or HNSW' }),
-    hnswM: t.int(),
-    efSearch: t.int(),
+    kind: t.field({ type: VectorIndexKindEnum, description: 'FLAT (exact, default), HNSW, HNSW_SQ8 or IVF_PQ' }),
+    hnswM: t.int({ description: 'HNSW, HNSW_SQ8: graph degree (default 32)' }),
+    efSearch: t.int({ description: 'HNSW, HNSW_SQ8: search beam width (default 64)' }),
+    nlist: t.int({ description: 'IVF_PQ: inverted lists (default 1024)' }),
+    pqM: t.int({ description: 'IVF_PQ: bytes of PQ code a vector; divides the embedding dimension (default 32)' }),
+    nprobe: t.int({ description: 'IVF_PQ: lists visited a search (default 16)' }),
+    refine: t.field({ type: VectorRefineEnum, description: 'IVF_PQ: codes that re-rank the PQ candidates (default SQ8)' }),
+    refineFactor: t.int({ description: 'IVF_PQ: k × refineFactor candidates are re-ranked (default 4)' }),
+    trainSize: t.int({
+      description: 'HNSW_SQ8, IVF_PQ: vectors kept exact until this many arrive; the first trainSize train the codes (default 10000 / 40 × max(nlist, 256))',
+    }),
   }),
 });
 
@@ -81,6 +109,7 @@ const CreateIndexInput = builder.inputType('CreateIndexInput', {
       description: 'Read the text inside images (OCR): each text line becomes a searchable chunk with its box and word boxes (default false)',
     }),
     ocrModel: t.string({ description: 'OCR model folder (default: the server default, pp-ocrv4); implies ocr' }),
+    vectorIndexSpec: t.string({ description: 'The string form instead of vectorIndex (not both), e.g. ivf_pq?nlist=1024&pqM=32' }),
   }),
 });
 
@@ -113,6 +142,7 @@ builder.mutationFields((t) => ({
         imageFields: input.imageFields,
         vectorIndex: input.vectorIndex,
         ocr: input.ocrModel != null ? { model: input.ocrModel } : input.ocr,
+        vectorIndexSpec: input.vectorIndexSpec,
       });
     },
   }),

@@ -17,6 +17,8 @@ export type CreateIndexInput = {
   /** Marqo's string form instead of regionMethod (not both), e.g. simple?hn=2&wn=3 */
   regionMethodSpec?: string | null | undefined;
   vectorIndex?: VectorIndexInput | null | undefined;
+  /** The string form instead of vectorIndex (not both), e.g. ivf_pq?nlist=1024&pqM=32 */
+  vectorIndexSpec?: string | null | undefined;
 };
 
 export type DocumentInput = {
@@ -132,15 +134,43 @@ export type SearchMethod =
   | 'TENSOR';
 
 export type VectorIndexInput = {
+  /** HNSW, HNSW_SQ8: search beam width (default 64) */
   efSearch?: number | null | undefined;
+  /** HNSW, HNSW_SQ8: graph degree (default 32) */
   hnswM?: number | null | undefined;
-  /** FLAT (exact, default) or HNSW */
+  /** FLAT (exact, default), HNSW, HNSW_SQ8 or IVF_PQ */
   kind?: VectorIndexKind | null | undefined;
+  /** IVF_PQ: inverted lists (default 1024) */
+  nlist?: number | null | undefined;
+  /** IVF_PQ: lists visited a search (default 16) */
+  nprobe?: number | null | undefined;
+  /** IVF_PQ: bytes of PQ code a vector; divides the embedding dimension (default 32) */
+  pqM?: number | null | undefined;
+  /** IVF_PQ: codes that re-rank the PQ candidates (default SQ8) */
+  refine?: VectorRefine | null | undefined;
+  /** IVF_PQ: k × refineFactor candidates are re-ranked (default 4) */
+  refineFactor?: number | null | undefined;
+  /** HNSW_SQ8, IVF_PQ: vectors kept exact until this many arrive; the first trainSize train the codes (default 10000 / 40 × max(nlist, 256)) */
+  trainSize?: number | null | undefined;
 };
 
 export type VectorIndexKind =
+  /** exact inner product over float32 vectors (the default) */
   | 'FLAT'
-  | 'HNSW';
+  /** HNSW graph over float32 vectors */
+  | 'HNSW'
+  /** HNSW graph over 8-bit scalar codes (a quarter of the vector bytes) */
+  | 'HNSW_SQ8'
+  /** inverted lists of PQ codes (pqM bytes a vector), candidates re-ranked on refine codes */
+  | 'IVF_PQ';
+
+export type VectorRefine =
+  /** PQ scores are final */
+  | 'NONE'
+  /** 4-bit scalar codes (dimension / 2 bytes a vector) */
+  | 'SQ4'
+  /** 8-bit scalar codes (dimension bytes a vector) */
+  | 'SQ8';
 
 export type CreateIndexMutationVariables = Exact<{
   input: CreateIndexInput;
@@ -148,7 +178,7 @@ export type CreateIndexMutationVariables = Exact<{
 
 
 export type CreateIndexMutation = { createIndex:
-    | { __typename: 'Index', name: string, model: string, dimension: number, regionMethod: { spec: string } }
+    | { __typename: 'Index', name: string, model: string, dimension: number, vectorIndexSpec: string, regionMethod: { spec: string } }
     | { __typename: 'LoupeError', code: ErrorCode, message: string }
    };
 
@@ -292,6 +322,7 @@ export const CreateIndexDocument = new TypedDocumentString(`
       regionMethod {
         spec
       }
+      vectorIndexSpec
     }
     ... on LoupeError {
       code
