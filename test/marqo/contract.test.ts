@@ -342,6 +342,61 @@ describe('search', () => {
     expect((bad.body as { message: string }).message).toMatch(/^Malformed filter string at position 29: expected "\)" to close/);
   });
 
+  it('reranks with reRanker owl/ViT-B/32 (the configured OWL-ViT reranker, noted) exactly as GraphQL reranks', async () => {
+    const res = await fetch(`${server.url}/marqo/indexes/shots/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': adminKey },
+      body: pythonJsonDumps({ q: 'red', limit: 3, offset: 0, searchMethod: 'TENSOR', showHighlights: true, reRanker: 'owl/ViT-B/32' }),
+    });
+    expect(res.status).toBe(200);
+    expect(decodeURI(res.headers.get('x-loupe-note') ?? '')).toMatch(/owlvit-base-patch32, which is not installed .* "color-owl"/);
+    const body = (await res.json()) as any;
+    const viaGraphql = (await gql(GQL_SEARCH, { index: 'shots', input: { q: 'red', limit: 3, rerank: { model: 'color-owl', depth: 3 } } })).search;
+    expect(body.hits.map((h: any) => h._id)).toEqual(viaGraphql.hits.map((h: any) => h.id));
+    expect(body.hits.map((h: any) => h._score)).toEqual(viaGraphql.hits.map((h: any) => h.score));
+    expect(body.hits.map((h: any) => h._retrieval_score)).toEqual(viaGraphql.hits.map((h: any) => h.retrievalScore));
+    expect(body.hits.map((h: any) => h._highlights)).toEqual(viaGraphql.hits.map((h: any) => h.highlights.map((x: any) => ({ [x.field]: boxList(x.box) }))));
+    expect(body.hits[0]).toMatchObject({ _id: 'red', _rerank_status: 'RERANKED' });
+    const [x1, y1, x2, y2] = body.hits[0]._highlights[0].image;
+    expect(x1).toBeLessThan(x2);
+    expect(y1).toBeLessThan(y2);
+    expect(x2).toBeLessThanOrEqual(300);
+    expect(y2).toBeLessThanOrEqual(300);
+  });
+
+  it('refuses an unknown reranker, and a rerank deeper than the per-request image limit', async () => {
+    const unknown = await raised(mq.index('shots').search({ q: 'red', reranker: 'owl/ViT-L/14' }));
+    expect(unknown).toMatchObject({ status: 400, code: 'invalid_argument' });
+    expect((unknown.body as { message: string }).message).toMatch(/Unknown reRanker "owl\/ViT-L\/14"/);
+    const deep = await raised(mq.index('shots').search({ q: 'red', reranker: 'owl/ViT-B/32', limit: 90, offset: 20 }));
+    expect(deep).toMatchObject({ status: 400, code: 'invalid_argument' });
+    expect((deep.body as { message: string }).message).toMatch(/offset \+ limit = 110/);
+  });
+
+  it('searches with a weighted dict q: texts and image URLs, negative weights', async () => {
+    const plain = await mq.index('shots').search({ q: 'red' });
+    const single = await mq.index('shots').search({ q: { red: 2.5 } });
+    expect(single.query).toEqual({ red: 2.5 });
+    expect(single.hits.map((h: any) => h._id)).toEqual(plain.hits.map((h: any) => h._id));
+    single.hits.forEach((h: any, i: number) => expect(h._score).toBeCloseTo(plain.hits[i]._score, 5));
+    const away = await mq.index('shots').search({ q: { red: 1, blue: -1 } });
+    // The hand-weighted colour model's "red" and "blue" are orthogonal: the normalised red − blue scores the red cell
+    // at 1/√2 (proof of the weighted sum and its normalisation), and nothing of the blue image above 0.
+    expect(away.hits[0]._id).toBe('red');
+    expect(away.hits[0]._score).toBeCloseTo(Math.SQRT1_2, 3);
+    expect(away.hits.find((h: any) => h._id === 'blue')._score).toBeLessThan(0.01);
+    const mixed = await mq.index('shots').search({ q: { [images.url('/blue.jpg')]: 1, blue: 0.5 } });
+    expect(mixed.hits[0]._id).toBe('blue');
+    const imageOnly = await mq.index('shots').search({ q: { [images.url('/blue.jpg')]: 1 } });
+    const byUrl = await mq.index('shots').search({ q: images.url('/blue.jpg') });
+    expect(imageOnly.hits.map((h: any) => h._id)).toEqual(byUrl.hits.map((h: any) => h._id));
+    imageOnly.hits.forEach((h: any, i: number) => expect(h._score).toBeCloseTo(byUrl.hits[i]._score, 5));
+    expect(await raised(mq.index('shots').search({ q: { red: 0 } }))).toMatchObject({ status: 400, code: 'invalid_argument' });
+    expect(await raised(mq.index('shots').search({ q: { red: 1 }, searchMethod: 'LEXICAL' }))).toMatchObject({ status: 400 });
+    const reranked = await mq.index('shots').search({ q: { red: 1, blue: -0.5 }, reranker: 'owl/ViT-B/32', limit: 2 });
+    expect(reranked.hits[0]._rerank_status).toBe('RERANKED');
+  });
+
   it('refuses parameters that would change the answer if dropped, and notes the ignored ones', async () => {
     expect(
       await raised(mq.send('post', 'indexes/shots/search', { q: 'red', scoreModifiers: { add_to_score: [{ field_name: 'size', weight: 1 }] } })),
