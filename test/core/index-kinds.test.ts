@@ -1,9 +1,13 @@
 // The compressed vector index kinds through GraphQL (yoga.fetch) with real Postgres, ONNX Runtime and FAISS:
 // creation from the structured input or the string form, the reported spec, validation, and a search that goes
 // through a trained HNSW_SQ8 index.
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/api/server.js';
+import { createLogger } from '../../src/log.js';
 import { createTestLoupe, type TestLoupe } from '../helpers/loupe.js';
 import { sceneImage, type Rgb } from '../helpers/images.js';
 
@@ -22,7 +26,7 @@ let t: TestLoupe;
 let dimension: number;
 
 beforeAll(async () => {
-  t = await createTestLoupe();
+  t = await createTestLoupe({ port: 0 });
   const colours: [string, Rgb][] = [
     ['red', [220, 30, 30]],
     ['blue', [30, 60, 220]],
@@ -79,5 +83,25 @@ describe('compressed vector index kinds', () => {
     expect([index.kind, index.trained, index.size]).toEqual(['hnsw_sq8', true, 30]);
     const res = (await t.gql(SEARCH, { index: 'sq8', input: { q: 'red', limit: 3 } })).search;
     expect(res.hits[0]).toMatchObject({ id: 'red', highlights: [{ box: { x1: 0, y1: 0, x2: 100, y2: 100 } }] });
+  });
+});
+
+describe('loupe index --vector-index', () => {
+  const cli = (args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { timeout: 60_000 });
+
+  it('creates the index with the given kind, and refuses a spec that cannot be built', async () => {
+    const server = await startServer(t.loupe, createLogger({}, 'error'));
+    try {
+      const { stderr } = await cli(['index', t.imageRoot, '--index', 'cli-sq8', '--vector-index', 'hnsw_sq8?trainSize=5', '--url', server.url]);
+      expect(stderr).toMatch(/created index "cli-sq8" \(simple, hnsw_sq8\?hnswM=32&efSearch=64&trainSize=5\)/);
+      expect(stderr).toMatch(/indexed 3 of 3 into "cli-sq8"/);
+      const bad = await cli(['index', t.imageRoot, '--index', 'cli-bad', '--vector-index', 'ivf_pq?nlist=0', '--url', server.url]).catch(
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(bad).toMatchObject({ code: 1 });
+      expect((bad as { stderr: string }).stderr).toMatch(/INVALID_INPUT: Expected an integer between 1 and 65536 for vectorIndex\.nlist but received 0/);
+    } finally {
+      await server.server.close();
+    }
   });
 });
