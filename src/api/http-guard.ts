@@ -8,6 +8,7 @@ import { routeOf } from '../metrics.js';
 import { presentedKey } from '../services/access-service.js';
 import type { Loupe } from '../services/loupe.js';
 import { sendJsonError } from './http-errors.js';
+import { sendMarqoError } from './marqo/errors.js';
 import { requestNotes } from './request-notes.js';
 import { requestIdOf } from './yoga.js';
 
@@ -73,7 +74,7 @@ export async function createHttpGuard(loupe: Loupe, log: Logger): Promise<HttpGu
       settle();
     });
     const sendError = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
-      sendJsonError(res, status, code, message, headers, route === 'graphql');
+      route === 'marqo' ? sendMarqoError(res, status, code, message, headers) : sendJsonError(res, status, code, message, headers, route === 'graphql');
     if (draining) {
       sendError(503, 'SHUTTING_DOWN', 'Loupe is shutting down', { connection: 'close', 'retry-after': '5' });
       return;

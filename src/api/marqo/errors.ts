@@ -1,6 +1,7 @@
 // Errors as Marqo 2.x sends them: an HTTP status and `{message, code, type, link}`, which py-marqo turns into a
 // MarqoWebError carrying `code` and `type` (its IndexNotFoundError, IndexAlreadyExistsError, InvalidArgError, ...).
 // Every Loupe code (domain/errors.ts) and request refusal maps here, once.
+import type { ServerResponse } from 'node:http';
 import { isLoupeError, RequestError, type ErrorCode, type RequestErrorCode } from '../../domain/errors.js';
 
 export interface MarqoErrorShape {
@@ -75,4 +76,24 @@ export function marqoCodeOf(code: ErrorCode): MarqoErrorShape {
 
 export function marqoErrorBody(shape: MarqoErrorShape, message: string): string {
   return JSON.stringify({ message, code: shape.code, type: shape.type, link: '' });
+}
+
+/**
+ * The front door's refusals (Host rule, shutting down, an unexpected failure) on a /marqo path, in Marqo's shape:
+ * `code` is a request-refusal code (RequestErrorCode) or one of the front door's own (SHUTTING_DOWN, INTERNAL).
+ */
+export function sendMarqoError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  const shape = BY_REQUEST_CODE.get(code as RequestErrorCode) ?? {
+    status,
+    code: code.toLowerCase(),
+    type: status >= 500 ? ('internal' as const) : ('invalid_request' as const),
+  };
+  const body = marqoErrorBody(shape, message);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(body);
 }
