@@ -29,14 +29,29 @@ async function listImages(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-async function ensureIndex(c: LoupeClient, name: string, method: string | undefined, vectorIndex: string | undefined): Promise<void> {
+async function ensureIndex(c: LoupeClient, name: string, method: string | undefined, vectorIndex: string | undefined, ocr = false): Promise<void> {
   const got = await ops.execute(c, ops.GetIndexDocument, { name });
   if (got.index.__typename === 'Index') return;
   if (got.index.code !== 'INDEX_NOT_FOUND') fail(`${got.index.code}: ${got.index.message}`);
-  const input = { name, regionMethodSpec: method ?? 'simple', ...(vectorIndex !== undefined ? { vectorIndexSpec: vectorIndex } : {}) };
+  const input = { name, regionMethodSpec: method ?? 'simple', ocr, ...(vectorIndex !== undefined ? { vectorIndexSpec: vectorIndex } : {}) };
   const created = await ops.execute(c, ops.CreateIndexDocument, { input });
   if (created.createIndex.__typename === 'LoupeError') fail(`${created.createIndex.code}: ${created.createIndex.message}`);
-  process.stderr.write(`created index "${name}" (${method ?? 'simple'}, ${created.createIndex.vectorIndexSpec})\n`);
+  const reads = created.createIndex.ocrModel ? `, text in images read by ${created.createIndex.ocrModel}` : '';
+  process.stderr.write(`created index "${name}" (${method ?? 'simple'}, ${created.createIndex.vectorIndexSpec}${reads})\n`);
+}
+
+/** `image [x1,y1,x2,y2]`, `caption: "text"`, or for text read inside an image `image [box] "Total" in "Total due 12.00"`. */
+function describeHighlight(x: {
+  field: string;
+  box?: { x1: number; y1: number; x2: number; y2: number } | null;
+  text?: string | null;
+  matched?: string[] | null;
+}) {
+  const quote = (t: string) => JSON.stringify(t.length > 60 ? `${t.slice(0, 57)}...` : t);
+  if (!x.box) return `${x.field}: ${quote(x.text ?? '')}`;
+  const box = `${x.field} [${x.box.x1},${x.box.y1},${x.box.x2},${x.box.y2}]`;
+  if (x.text === null || x.text === undefined) return box;
+  return x.matched?.length ? `${box} ${quote(x.matched.join(' '))} in ${quote(x.text)}` : `${box} ${quote(x.text)}`;
 }
 
 // `loupe search ... | head` closes stdout early: that is not an error.
@@ -95,12 +110,13 @@ program
   .requiredOption('--index <name>', 'index name (created when missing)')
   .option('--method <spec>', 'region method when the index is created: none | simple | simple?hn=2&wn=3 | overlap', 'simple')
   .option('--vector-index <spec>', 'vector index when the index is created: flat | hnsw | hnsw_sq8 | ivf_pq, e.g. "ivf_pq?nlist=1024&pqM=32"')
+  .option('--ocr', 'when the index is created: also read the text inside the images (OCR), searchable by --method lexical/hybrid')
   .option('--batch <n>', 'documents per request', (v) => Number(v), 8)
   .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
-  .action(async (source: string, opts: { index: string; method: string; vectorIndex?: string; batch: number; url: string }) => {
+  .action(async (source: string, opts: { index: string; method: string; vectorIndex?: string; batch: number; url: string; ocr?: boolean }) => {
     const c = client(opts);
     const info = await stat(source).catch(() => fail(`cannot read ${source}`));
-    await ensureIndex(c, opts.index, opts.method, opts.vectorIndex);
+    await ensureIndex(c, opts.index, opts.method, opts.vectorIndex, opts.ocr ?? false);
     type Item = { id: string; fields: Record<string, unknown>; file?: string };
     let items: Item[];
     if (info.isDirectory()) {
@@ -157,7 +173,8 @@ program
   .option('--rerank-depth <n>', 'how many first-stage hits to rerank (default: --limit)', (v) => Number(v))
   .option('--rerank-model <name>', 'reranker model folder (default: the server default)')
   .option('--min-score <p|default>', 'with reranking: keep only hits the detector scores at least p (0..1), or at its calibrated default ("is it there?")')
-  .option('--json', 'print {"hits":[{"id","score","highlights":[{"field","box"}]}]}')
+  .option('--highlights <n>', 'list up to n distinct places per hit (1-16; default: the best of each stage)', (v) => Number(v))
+  .option('--json', 'print {"hits":[{"id","score","highlights":[{"field","box"} | {"field","text"} | {"field","box","text","matched"}]}]}')
   .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
   .action(
     async (
@@ -173,8 +190,12 @@ program
         rerankDepth?: number;
         rerankModel?: string;
         minScore?: string;
+        highlights?: number;
       },
     ) => {
+      if (opts.highlights !== undefined && !(Number.isInteger(opts.highlights) && opts.highlights >= 1 && opts.highlights <= 16)) {
+        fail(`--highlights takes an integer from 1 to 16, not ${JSON.stringify(opts.highlights)}`);
+      }
       if (opts.minScore !== undefined && opts.minScore !== 'default' && !(Number(opts.minScore) >= 0 && Number(opts.minScore) <= 1)) {
         fail(`--min-score takes a number from 0 to 1 or "default", not ${JSON.stringify(opts.minScore)}`);
       }
@@ -185,6 +206,7 @@ program
           : undefined;
       const res = await ops.execute(client(opts), ops.SearchDocument, {
         index: opts.index,
+        highlights: opts.highlights,
         input: {
           q: query,
           limit: opts.limit,
@@ -207,7 +229,13 @@ program
           hits: hits.map((h) => ({
             id: h.id,
             score: h.score,
-            highlights: h.highlights.map((x) => (x.box ? { field: x.field, box: x.box } : { field: x.field, text: x.text })),
+            highlights: h.highlights.map((x) =>
+              x.box && x.text !== null
+                ? { field: x.field, box: x.box, text: x.text, matched: x.matched }
+                : x.box
+                  ? { field: x.field, box: x.box }
+                  : { field: x.field, text: x.text },
+            ),
           })),
         };
         process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -215,9 +243,7 @@ program
       }
       if (!hits.length) process.stdout.write('no hits\n');
       hits.forEach((h, i) => {
-        const where = h.highlights
-          .map((x) => (x.box ? `${x.field} [${x.box.x1},${x.box.y1},${x.box.x2},${x.box.y2}]` : `${x.field}: "${(x.text ?? '').slice(0, 60)}"`))
-          .join('; ');
+        const where = h.highlights.map(describeHighlight).join('; ');
         process.stdout.write(`${String(i + 1).padStart(2)}. ${h.score.toFixed(4)}  ${h.id}  ${where}\n`);
       });
       process.stderr.write(`${hits.length} hits in ${res.search.processingTimeMs} ms\n`);

@@ -102,6 +102,11 @@ export interface SearchHit {
   /** Why a hit could not be reranked (its image is missing or unreadable). */
   rerankMessage: string | null;
   highlights: Highlight[];
+  /**
+   * Every place the hit matched that the search saw, best first (may overlap; `distinctHighlights` picks from it):
+   * the reranker's box, then the first stage's chunks (TENSOR and LEXICAL interleaved for HYBRID).
+   */
+  allHighlights: Highlight[];
   fields: DocumentFields;
   media: Record<string, MediaInfo>;
 }

@@ -14,6 +14,7 @@ import {
   type SearchResponse,
   type WeightedQuery,
 } from '../domain/search.js';
+import { MAX_HIGHLIGHTS } from '../domain/highlights.js';
 import type { DecodedImage } from '../domain/types.js';
 import { owlRerank } from '../localize/owl-reranker.js';
 import { preprocessBatch } from '../native/preprocess.js';
@@ -47,6 +48,8 @@ interface Candidate {
   tensorScore: number | null;
   lexicalScore: number | null;
   highlights: Highlight[];
+  /** Every chunk this stage matched in the document, best first (up to MAX_HIGHLIGHTS; see SearchHit.allHighlights). */
+  all: Highlight[];
 }
 
 /** A checked rerank request: the model, how deep, the text prompt (null: image-guided by the query image), the cutoff. */
@@ -178,6 +181,7 @@ export class SearchService {
           rerankStatus: null,
           rerankMessage: null,
           highlights: c.highlights,
+          allHighlights: c.all,
           fields: d.fields,
           media: d.media,
         },
@@ -243,6 +247,7 @@ export class SearchService {
         score: v ? v.score : 0,
         rerankStatus: 'RERANKED' as const,
         highlights: v ? [{ field: l.field, box: v.box, text: null }] : l.hit.highlights,
+        allHighlights: v ? [{ field: l.field, box: v.box, text: null }, ...l.hit.allHighlights] : l.hit.allHighlights,
       };
     });
     reranked.sort((a, b) => b.score - a.score);
@@ -326,15 +331,16 @@ export class SearchService {
       const byDoc = new Map<bigint, Candidate>();
       hits.ids.forEach((id, i) => {
         const c = id >= 0n ? chunk(id) : undefined;
-        if (!c || byDoc.has(c.documentPk)) return;
+        if (!c) return;
+        const highlight: Highlight = { field: c.field, box: c.box, text: c.kind === 'text' ? c.text : null };
+        const seen = byDoc.get(c.documentPk);
+        if (seen) {
+          // The document's further chunks, in score order: the other places it matched (highlights(limit:)).
+          if (seen.all.length < MAX_HIGHLIGHTS) seen.all.push(highlight);
+          return;
+        }
         const score = hits.scores[i]!;
-        byDoc.set(c.documentPk, {
-          documentPk: c.documentPk,
-          score,
-          tensorScore: score,
-          lexicalScore: null,
-          highlights: [{ field: c.field, box: c.box, text: c.kind === 'text' ? c.text : null }],
-        });
+        byDoc.set(c.documentPk, { documentPk: c.documentPk, score, tensorScore: score, lexicalScore: null, highlights: [highlight], all: [highlight] });
       });
       if (byDoc.size >= need || k >= total) return [...byDoc.values()];
       k = Math.min(total, k * 4);
@@ -342,14 +348,23 @@ export class SearchService {
   }
 
   private async lexical(record: IndexRecord, q: string, constraint: ChunkConstraint, need: number): Promise<Candidate[]> {
-    const rows = await this.docs.lexical(record.id, q, constraint, need, 0);
-    // Rows come grouped by document, best document first, each document's best chunk first.
+    const rows = await this.docs.lexical(record.id, q, constraint, need, 0, MAX_HIGHLIGHTS);
+    // Rows come grouped by document, best document first, each document's best chunk first: the best is the
+    // highlight, all of them the other places it matched.
     const byDoc = new Map<bigint, Candidate>();
     for (const r of rows) {
       const highlight = lexicalHighlight(r);
       const seen = byDoc.get(r.documentPk);
-      if (seen) seen.highlights.push(highlight);
-      else byDoc.set(r.documentPk, { documentPk: r.documentPk, score: r.rank, tensorScore: null, lexicalScore: r.rank, highlights: [highlight] });
+      if (seen) seen.all.push(highlight);
+      else
+        byDoc.set(r.documentPk, {
+          documentPk: r.documentPk,
+          score: r.rank,
+          tensorScore: null,
+          lexicalScore: r.rank,
+          highlights: [highlight],
+          all: [highlight],
+        });
     }
     return [...byDoc.values()];
   }
@@ -380,13 +395,19 @@ export function fuse(tensor: Candidate[], lexical: Candidate[]): Candidate[] {
       const prev = out.get(c.documentPk);
       const rrf = 1 / (RRF_K + rank + 1);
       if (!prev) {
-        out.set(c.documentPk, { ...c, score: rrf, highlights: [...c.highlights] });
+        out.set(c.documentPk, { ...c, score: rrf, highlights: [...c.highlights], all: [...c.all] });
         return;
       }
       prev.score += rrf;
       if (kind === 'lexical') prev.lexicalScore = c.lexicalScore;
       else prev.tensorScore = c.tensorScore;
       prev.highlights.push(...c.highlights);
+      // Best of each stage first, then the second of each, ...
+      const a = prev.all;
+      const b = c.all;
+      prev.all = Array.from({ length: Math.max(a.length, b.length) }, (_, i) => [a[i], b[i]])
+        .flat()
+        .filter((h): h is Highlight => h !== undefined);
     });
   add(tensor, 'tensor');
   add(lexical, 'lexical');

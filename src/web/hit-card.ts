@@ -17,7 +17,7 @@ function shownField(hit: Hit): Hit['media'][number] | undefined {
   return hit.media.find((m) => m.field === boxed?.field) ?? hit.media[0];
 }
 
-function drawBox(frame: HTMLElement, box: Box, size: { width: number; height: number }, kind: 'highlight' | 'region'): HTMLElement {
+function drawBox(frame: HTMLElement, box: Box, size: { width: number; height: number }, kind: 'highlight' | 'also' | 'region'): HTMLElement {
   const el = h('div', { class: `box ${kind}`, 'aria-hidden': 'true', 'data-box': `${box.x1},${box.y1},${box.x2},${box.y2}` });
   // Set through the CSSOM (allowed by the page's style-src 'self' policy, unlike style attributes).
   el.style.left = `${(box.x1 / size.width) * 100}%`;
@@ -42,7 +42,13 @@ export function hitFigure(index: string, hit: Hit, showRegions: boolean): HTMLEl
       if (r.kind === 'image' && r.field === media.field && r.box && r.position > 0) drawBox(frame, r.box, media, 'region');
     }
   }
-  for (const x of hit.highlights) if (x.box && x.field === media.field) drawBox(frame, x.box, media, 'highlight');
+  const best = hit.highlights.filter((x) => x.box && x.field === media.field);
+  for (const x of best) drawBox(frame, x.box!, media, 'highlight');
+  // The other distinct places it matched (highlights(limit: 5)), drawn lighter.
+  const same = (a: Box, b: Box) => a.x1 === b.x1 && a.y1 === b.y1 && a.x2 === b.x2 && a.y2 === b.y2;
+  for (const x of hit.places) {
+    if (x.box && x.field === media.field && !best.some((b) => same(b.box!, x.box!))) drawBox(frame, x.box, media, 'also');
+  }
   return frame;
 }
 
@@ -57,7 +63,15 @@ function scoreLines(hit: Hit): HTMLElement {
 }
 
 function highlightText(hit: Hit): string {
-  return hit.highlights.map((x) => (x.box ? `${x.field} [${describeBox(x.box)}]` : `${x.field}: “${(x.text ?? '').slice(0, 80)}”`)).join('; ');
+  const one = (x: Hit['places'][number]) => {
+    if (!x.box) return `${x.field}: “${(x.text ?? '').slice(0, 80)}”`;
+    const at = `${x.field} [${describeBox(x.box)}]`;
+    // Text read inside the image: the words that matched, in their line.
+    if (x.text === null) return at;
+    return x.matched?.length ? `“${x.matched.join(' ')}” in “${x.text.slice(0, 80)}” at ${at}` : `“${x.text.slice(0, 80)}” at ${at}`;
+  };
+  const extra = hit.places.length > hit.highlights.length ? ` (+${hit.places.length - hit.highlights.length} more places)` : '';
+  return hit.highlights.map(one).join('; ') + extra;
 }
 
 export function hitCard(index: string, hit: Hit, rank: number, showRegions: boolean, open: (hit: Hit) => void): HTMLElement {

@@ -42,6 +42,16 @@ beforeAll(async () => {
     { id: 'bakery', fields: { image: await png('bakery.png', 700, 400, [{ text: 'Fresh bakery', x: 90, y: 300, size: 48, angle: -20 }], '#f4e1c1') } },
     { id: 'arabic', fields: { image: await png('arabic.png', 700, 200, [{ text: 'مرحبا بالعالم', x: 80, y: 120, size: 44 }]) } },
     { id: 'blank', fields: { image: await png('blank.png', 400, 300, []) } },
+    {
+      id: 'signs',
+      fields: {
+        image: await png('signs.png', 900, 600, [
+          { text: 'Parking exit', x: 40, y: 80, size: 40 },
+          { text: 'Lift', x: 400, y: 320, size: 40 },
+          { text: 'Fire exit only', x: 480, y: 540, size: 40 },
+        ]),
+      },
+    },
   ];
   const added = await t.gql(
     `mutation($d: [DocumentInput!]!) { addDocuments(index: "scans", documents: $d) { __typename ... on AddDocumentsPayload { succeeded failed results { id ok code message } } } }`,
@@ -79,12 +89,37 @@ describe('OCR regions (index setting ocr: true)', () => {
 
   it('HYBRID finds white-on-colour and rotated text too', async () => {
     const exit = await t.gql(SEARCH, { index: 'scans', input: { q: 'exit', method: 'HYBRID' } });
-    expect(exit.search.hits[0].id).toBe('exit');
-    const ocr = exit.search.hits[0].highlights.find((h: any) => h.matched);
+    // Two images say "exit" (the signs too); the green one is among the first two.
+    const green = exit.search.hits.slice(0, 2).find((h: any) => h.id === 'exit');
+    const ocr = green.highlights.find((h: any) => h.matched);
     expect(ocr.matched).toEqual(['EXIT']);
     expect(ocr.box.x1).toBeGreaterThan(400); // the second word of the line
     const bakery = await t.gql(SEARCH, { index: 'scans', input: { q: 'bakery', method: 'LEXICAL' } });
     expect(bakery.search.hits.map((h: any) => h.id)).toEqual(['bakery']);
+  });
+
+  it('highlights(limit: N): every distinct place the words matched, best first', async () => {
+    const q = `query($input: SearchInput!) { search(index: "scans", input: $input) { ... on SearchResponse {
+      hits { id highlights { box { x1 } } places: highlights(limit: 5) { field text matched box { x1 y1 x2 y2 } } } } } }`;
+    const r = await t.gql(q, { input: { q: 'exit', method: 'LEXICAL' } });
+    const signs = r.search.hits.find((h: any) => h.id === 'signs');
+    expect(signs.highlights).toHaveLength(1);
+    expect(signs.places.map((p: any) => p.matched)).toEqual([['exit'], ['exit']]);
+    expect(signs.places.map((p: any) => p.text).sort()).toEqual(['Fire exit only', 'Parking exit']);
+    // Two separate boxes: top-left and bottom-right of the image.
+    const [a, b] = [...signs.places].sort((x: any, y: any) => x.box.y1 - y.box.y1);
+    expect(a.box.y2).toBeLessThan(150);
+    expect(b.box.y1).toBeGreaterThan(450);
+    const one = await t.gql(q.replace('limit: 5', 'limit: 1'), { input: { q: 'exit', method: 'LEXICAL' } });
+    expect(one.search.hits.find((h: any) => h.id === 'signs').places).toHaveLength(1);
+    const bad = await t.yoga.fetch('http://loupe.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: q.replace('limit: 5', 'limit: 99'), variables: { input: { q: 'exit', method: 'LEXICAL' } } }),
+    });
+    const body = (await bad.json()) as any;
+    expect(body.errors[0].message).toBe('Expected an integer between 1 and 16 for highlights(limit) but received 99 of type number');
+    expect(body.errors[0].extensions.code).toBe('INVALID_INPUT');
   });
 
   it('lists text regions with words on the document, and says what OCR could not read', async () => {

@@ -170,6 +170,10 @@ describe('fuse (reciprocal-rank fusion)', () => {
     tensorScore: kind === 'tensor' ? score : null,
     lexicalScore: kind === 'lexical' ? score : null,
     highlights: [{ field: kind, box: null, text: kind }],
+    all: [
+      { field: kind, box: null, text: kind },
+      { field: kind, box: null, text: `${kind} 2` },
+    ],
   });
 
   it('ranks a document found by both lists above those found by one, keeping both scores and highlights', () => {
@@ -177,6 +181,8 @@ describe('fuse (reciprocal-rank fusion)', () => {
     expect(fused.map((f) => f.documentPk)).toEqual([2n, 1n, 3n]);
     expect(fused[0]).toMatchObject({ tensorScore: 0.8, lexicalScore: 5, highlights: [{ field: 'tensor' }, { field: 'lexical' }] });
     expect(fused[0]!.score).toBeCloseTo(1 / 62 + 1 / 61, 12);
+    // Every place it matched, the best of each stage first.
+    expect(fused[0]!.all.map((h) => h.text)).toEqual(['tensor', 'lexical', 'tensor 2', 'lexical 2']);
   });
 
   it('breaks equal fused scores by document, so pages are stable', () => {

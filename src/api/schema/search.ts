@@ -2,6 +2,7 @@
 import { LoupeError } from '../../domain/errors.js';
 import { SEARCH_DEFAULTS, SEARCH_LIMITS, SEARCH_METHODS, type SearchHit, type SearchResponse } from '../../domain/search.js';
 import { builder } from '../builder.js';
+import { distinctHighlights } from '../../domain/highlights.js';
 import { HighlightRef } from './box.js';
 import { DocumentRef, MediaRef, mediaList } from './document.js';
 
@@ -80,7 +81,13 @@ const HitRef = builder.objectRef<SearchHit>('Hit').implement({
     retrievalScore: t.exposeFloat('retrievalScore', { nullable: true, description: 'The first-stage score when a reranker set `score`' }),
     rerankStatus: t.field({ type: RerankStatusEnum, nullable: true, resolve: (h) => h.rerankStatus }),
     rerankMessage: t.exposeString('rerankMessage', { nullable: true }),
-    highlights: t.field({ type: [HighlightRef], resolve: (h) => h.highlights }),
+    highlights: t.field({
+      type: [HighlightRef],
+      description:
+        'Where the hit matched. Without `limit`: the best place of each stage (one, or two for HYBRID). With `limit` (1-16): up to that many distinct places, best first, across image regions and text read inside images; a box overlapping a better one of the same field (IoU > 0.5) is left out',
+      args: { limit: t.arg.int() },
+      resolve: (h, { limit }) => (limit === null || limit === undefined ? h.highlights : distinctHighlights(h.allHighlights, limit)),
+    }),
     media: t.field({ type: [MediaRef], resolve: (h) => mediaList(h.media) }),
     document: t.field({
       type: DocumentRef,

@@ -178,7 +178,7 @@ export type CreateIndexMutationVariables = Exact<{
 
 
 export type CreateIndexMutation = { createIndex:
-    | { __typename: 'Index', name: string, model: string, dimension: number, vectorIndexSpec: string, regionMethod: { spec: string } }
+    | { __typename: 'Index', name: string, model: string, dimension: number, vectorIndexSpec: string, ocrModel: string | null, regionMethod: { spec: string } }
     | { __typename: 'LoupeError', code: ErrorCode, message: string }
    };
 
@@ -212,12 +212,13 @@ export type AddDocumentsMutation = { addDocuments:
 export type SearchQueryVariables = Exact<{
   index: string;
   input: SearchInput;
+  highlights?: number | null | undefined;
 }>;
 
 
 export type SearchQuery = { search:
     | { __typename: 'LoupeError', code: ErrorCode, message: string }
-    | { __typename: 'SearchResponse', processingTimeMs: number, hits: Array<{ id: string, score: number, highlights: Array<{ field: string, text: string | null, box: { x1: number, y1: number, x2: number, y2: number } | null }> }> }
+    | { __typename: 'SearchResponse', processingTimeMs: number, hits: Array<{ id: string, score: number, highlights: Array<{ field: string, text: string | null, matched: Array<string> | null, box: { x1: number, y1: number, x2: number, y2: number } | null }> }> }
    };
 
 export type PageIndexFieldsFragment = { name: string, model: string, modelId: string, dimension: number, documentCount: number, chunkCount: number, imageFields: Array<string>, regionMethod: { method: string, spec: string } };
@@ -256,7 +257,7 @@ export type PageSearchQueryVariables = Exact<{
 
 export type PageSearchQuery = { search:
     | { __typename: 'LoupeError', code: ErrorCode, message: string }
-    | { __typename: 'SearchResponse', method: SearchMethod, processingTimeMs: number, hits: Array<{ id: string, score: number, tensorScore: number | null, lexicalScore: number | null, retrievalScore: number | null, rerankStatus: RerankStatus | null, rerankMessage: string | null, highlights: Array<{ field: string, text: string | null, box: { x1: number, y1: number, x2: number, y2: number } | null }>, media: Array<{ field: string, source: string, ref: string, width: number, height: number }>, document: { fields: unknown, regions?: Array<{ field: string, kind: string, position: number, box: { x1: number, y1: number, x2: number, y2: number } | null }> } }> }
+    | { __typename: 'SearchResponse', method: SearchMethod, processingTimeMs: number, hits: Array<{ id: string, score: number, tensorScore: number | null, lexicalScore: number | null, retrievalScore: number | null, rerankStatus: RerankStatus | null, rerankMessage: string | null, highlights: Array<{ field: string, text: string | null, matched: Array<string> | null, box: { x1: number, y1: number, x2: number, y2: number } | null }>, places: Array<{ field: string, text: string | null, matched: Array<string> | null, box: { x1: number, y1: number, x2: number, y2: number } | null }>, media: Array<{ field: string, source: string, ref: string, width: number, height: number }>, document: { fields: unknown, regions?: Array<{ field: string, kind: string, position: number, box: { x1: number, y1: number, x2: number, y2: number } | null }> } }> }
    };
 
 export type PageAddDocumentsMutationVariables = Exact<{
@@ -323,6 +324,7 @@ export const CreateIndexDocument = new TypedDocumentString(`
         spec
       }
       vectorIndexSpec
+      ocrModel
     }
     ... on LoupeError {
       code
@@ -386,7 +388,7 @@ export const AddDocumentsDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<AddDocumentsMutation, AddDocumentsMutationVariables>;
 export const SearchDocument = new TypedDocumentString(`
-    query Search($index: String!, $input: SearchInput!) {
+    query Search($index: String!, $input: SearchInput!, $highlights: Int) {
   search(index: $index, input: $input) {
     __typename
     ... on SearchResponse {
@@ -394,9 +396,10 @@ export const SearchDocument = new TypedDocumentString(`
       hits {
         id
         score
-        highlights {
+        highlights(limit: $highlights) {
           field
           text
+          matched
           box {
             x1
             y1
@@ -502,6 +505,18 @@ export const PageSearchDocument = new TypedDocumentString(`
         highlights {
           field
           text
+          matched
+          box {
+            x1
+            y1
+            x2
+            y2
+          }
+        }
+        places: highlights(limit: 5) {
+          field
+          text
+          matched
           box {
             x1
             y1
