@@ -1,9 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// Three projects; `npm test` runs them all, `npm run test:unit` (vitest run --project unit) only the first:
+// Four projects; `npm test` runs them all, `npm run test:unit` (vitest run --project unit) only the first:
 // - unit: pure logic and single adapters, with fakes for the rest (no Postgres; seconds).
 // - integration: real Postgres (embedded, started once by the global setup), real ONNX Runtime models, real FAISS.
 // - browser: the HTTP server and the page in Debian's chromium (playwright-core), on the same Postgres.
+// - scale: `loupe serve` replicas and `loupe worker` processes on one database of that Postgres (a few minutes).
 const UNIT = [
   'test/unit/**/*.test.ts',
   'test/native/**/*.test.ts',
@@ -15,6 +16,8 @@ const UNIT = [
 const BROWSER = ['test/browser/**/*.test.ts'];
 // The crash test kills server processes for minutes: its own script (npm run test:crash), run by .ci/run.
 const CRASH = ['test/crash/**'];
+// Two replicas and two workers as separate processes on one Postgres (issue 14): its own project, part of `npm test`.
+const SCALE = ['test/scale/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -38,11 +41,12 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...UNIT, ...BROWSER, ...CRASH],
+          exclude: [...configDefaults.exclude, ...UNIT, ...BROWSER, ...CRASH, ...SCALE],
           globalSetup: ['test/helpers/global-setup.ts'],
         },
       },
       { extends: true, test: { name: 'browser', include: BROWSER, globalSetup: ['test/helpers/global-setup.ts'] } },
+      { extends: true, test: { name: 'scale', include: SCALE, testTimeout: 600_000, globalSetup: ['test/helpers/global-setup.ts'] } },
     ],
   },
 });

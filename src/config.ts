@@ -64,6 +64,14 @@ export interface LoupeConfig {
   maxUploadFiles: number;
   /** On SIGTERM, how long in-flight requests may take to finish before connections are closed. */
   shutdownTimeoutMs: number;
+  /** `loupe serve` runs an indexing worker in-process (LOUPE_SERVE_WORKER; `--no-worker`): single-box use needs nothing else. */
+  serveWorker: boolean;
+  /** Indexing jobs one process runs at once (LOUPE_WORKER_CONCURRENCY). */
+  workerConcurrency: number;
+  /** Tries per document before a transient failure (network, unexpected error) is final (LOUPE_INDEX_MAX_ATTEMPTS). */
+  indexMaxAttempts: number;
+  /** Delay before an indexing retry, doubled for each further one (LOUPE_INDEX_RETRY_MS). */
+  indexRetryMs: number;
 }
 
 export type AuthMode = 'auto' | 'on' | 'off';
@@ -145,6 +153,10 @@ export function loadConfig(overrides: Partial<LoupeConfig> = {}): LoupeConfig {
     maxRequestBytes: envInt('LOUPE_MAX_REQUEST_BYTES', 256 * 1024 * 1024),
     maxUploadFiles: envInt('LOUPE_MAX_UPLOAD_FILES', 1_000),
     shutdownTimeoutMs: envInt('LOUPE_SHUTDOWN_TIMEOUT_MS', 30_000),
+    serveWorker: envBool('LOUPE_SERVE_WORKER', true),
+    workerConcurrency: Math.max(1, envInt('LOUPE_WORKER_CONCURRENCY', 4)),
+    indexMaxAttempts: Math.max(1, envInt('LOUPE_INDEX_MAX_ATTEMPTS', 3)),
+    indexRetryMs: envInt('LOUPE_INDEX_RETRY_MS', 2_000),
   };
   return { ...base, ...overrides };
 }

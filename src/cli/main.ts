@@ -69,7 +69,8 @@ program
   .option('--port <port>', 'listen port (LOUPE_PORT)', (v) => Number(v))
   .option('--data-dir <dir>', 'state folder (LOUPE_DATA_DIR)')
   .option('--demo', 'index the demo collection into the "demo" index if it is missing')
-  .action(async (opts: { host?: string; port?: number; dataDir?: string; demo?: boolean }) => {
+  .option('--no-worker', 'run no indexing worker in this process (LOUPE_SERVE_WORKER=off): `loupe worker` processes index')
+  .action(async (opts: { host?: string; port?: number; dataDir?: string; demo?: boolean; worker: boolean }) => {
     const { createLoupe } = await import('../services/loupe.js');
     const { startServer } = await import('../api/server.js');
     const log = createLogger({ service: 'loupe' });
@@ -77,6 +78,7 @@ program
       ...(opts.host ? { host: opts.host } : {}),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.dataDir ? { dataDir: resolve(opts.dataDir) } : {}),
+      ...(opts.worker === false ? { serveWorker: false } : {}),
     });
     const loupe = await createLoupe(config, log);
     const server = await startServer(loupe, log);
@@ -104,6 +106,40 @@ program
   });
 
 program
+  .command('worker')
+  .description('run indexing workers only (no API): they take addDocuments jobs from the Postgres queue (DATABASE_URL)')
+  .option('--concurrency <n>', 'jobs at once (LOUPE_WORKER_CONCURRENCY)', (v) => Number(v))
+  .option('--data-dir <dir>', 'state folder (LOUPE_DATA_DIR; the embedded Postgres when DATABASE_URL is unset)')
+  .action(async (opts: { concurrency?: number; dataDir?: string }) => {
+    if (opts.concurrency !== undefined && !(Number.isInteger(opts.concurrency) && opts.concurrency >= 1))
+      fail(`--concurrency takes a whole number of at least 1, not ${JSON.stringify(String(opts.concurrency))}`);
+    const { createLoupe } = await import('../services/loupe.js');
+    const log = createLogger({ service: 'loupe-worker' });
+    const config = loadConfig({
+      ...(opts.concurrency !== undefined ? { workerConcurrency: opts.concurrency } : {}),
+      ...(opts.dataDir ? { dataDir: resolve(opts.dataDir) } : {}),
+    });
+    const loupe = await createLoupe(config, log, { worker: true, search: false });
+    log.info('Loupe worker is running', { concurrency: config.workerConcurrency, pid: process.pid });
+    process.stderr.write(`\nLoupe worker is running (${config.workerConcurrency} jobs at once); Ctrl-C stops it after its running jobs\n\n`);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info('stopping: finishing running jobs', { signal });
+      loupe.close().then(
+        () => process.exit(0),
+        (e: Error) => {
+          log.error('shutdown failed', { error: e.message });
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+program
   .command('index')
   .description('add a folder of images (uploaded) or a file of image URLs (one per line) to an index')
   .argument('<source>', 'folder of images, or a text file of URLs')
@@ -112,8 +148,9 @@ program
   .option('--vector-index <spec>', 'vector index when the index is created: flat | hnsw | hnsw_sq8 | ivf_pq, e.g. "ivf_pq?nlist=1024&pqM=32"')
   .option('--ocr', 'when the index is created: also read the text inside the images (OCR), searchable by --method lexical/hybrid')
   .option('--batch <n>', 'documents per request', (v) => Number(v), 8)
+  .option('--no-wait', "only store and enqueue: print each batch's job id and leave the indexing to the workers")
   .addOption(new Option('--url <url>', 'Loupe server').env('LOUPE_URL').default('http://127.0.0.1:8700'))
-  .action(async (source: string, opts: { index: string; method: string; vectorIndex?: string; batch: number; url: string; ocr?: boolean }) => {
+  .action(async (source: string, opts: { index: string; method: string; vectorIndex?: string; batch: number; url: string; ocr?: boolean; wait: boolean }) => {
     const c = client(opts);
     const info = await stat(source).catch(() => fail(`cannot read ${source}`));
     await ensureIndex(c, opts.index, opts.method, opts.vectorIndex, opts.ocr ?? false);
@@ -136,6 +173,8 @@ program
     );
     bar.start(items.length, 0, { failed: 0 });
     const failures: ops.DocumentResult[] = [];
+    const jobs: string[] = [];
+    let queued = 0;
     for (let i = 0; i < items.length; i += opts.batch) {
       const batch = items.slice(i, i + opts.batch);
       const uploads: UploadPart[] = [];
@@ -147,17 +186,24 @@ program
           return { id: item.id, fields: item.fields, files: [{ field: 'image', file: null as unknown as File }] };
         }),
       );
-      const res = await ops.execute(c, ops.AddDocumentsDocument, { index: opts.index, documents }, uploads);
+      const res = await ops.execute(c, ops.AddDocumentsDocument, { index: opts.index, documents, wait: opts.wait }, uploads);
       if (res.addDocuments.__typename === 'LoupeError') {
         bar.stop();
         fail(`${res.addDocuments.code}: ${res.addDocuments.message}`);
       }
       failures.push(...res.addDocuments.results.filter((r) => !r.ok));
+      queued += res.addDocuments.queued;
+      if (!opts.wait) jobs.push(res.addDocuments.jobId);
       bar.increment(batch.length, { failed: failures.length });
     }
     bar.stop();
     for (const f of failures) process.stderr.write(`  ${f.id}: ${f.code} ${f.message}\n`);
-    process.stderr.write(`indexed ${items.length - failures.length} of ${items.length} into "${opts.index}"\n`);
+    if (!opts.wait) {
+      process.stdout.write(`${jobs.join('\n')}\n`);
+      process.stderr.write(`queued ${queued} of ${items.length} for "${opts.index}" in ${jobs.length} jobs (ids above; progress: indexingProgress(jobId))\n`);
+    } else {
+      process.stderr.write(`indexed ${items.length - failures.length} of ${items.length} into "${opts.index}"\n`);
+    }
     if (failures.length === items.length) process.exit(1);
   });
 

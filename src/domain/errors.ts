@@ -26,13 +26,17 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class LoupeError extends Error {
+  /** The same work may succeed later (a timeout, a refused connection, HTTP 5xx): indexing workers retry it. */
+  readonly transient: boolean;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; transient?: boolean },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LoupeError';
+    this.transient = options?.transient ?? false;
   }
 }
 

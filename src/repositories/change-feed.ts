@@ -8,6 +8,8 @@ import pg from 'pg';
 import type { Logger } from '../log.js';
 
 export const CHANGE_CHANNEL = 'loupe_index_changes';
+/** Indexing job progress (prisma/migrations/0004_jobs): the payload is a job id, or `<job id>\t<json>` for a refusal. */
+export const JOB_CHANNEL = 'loupe_job_changes';
 
 export type IndexChange = { indexId: number; seq: bigint } | { indexId: number; deleted: true };
 
@@ -35,6 +37,7 @@ export class ChangeFeed implements ChangeSource {
   private timer: NodeJS.Timeout | null = null;
   private readonly seqs = new Map<number, bigint>();
   private readonly handlers: ((change: IndexChange) => void)[] = [];
+  private readonly jobHandlers: ((payload: string) => void)[] = [];
   epoch = 0;
   connected = false;
 
@@ -56,6 +59,11 @@ export class ChangeFeed implements ChangeSource {
     this.handlers.push(fn);
   }
 
+  /** Job progress notifications (see JOB_CHANNEL), from every process; none while disconnected (`epoch` tells). */
+  onJobChange(fn: (payload: string) => void): void {
+    this.jobHandlers.push(fn);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -75,13 +83,15 @@ export class ChangeFeed implements ChangeSource {
     client.on('error', (e) => this.lost(client, e));
     client.on('end', () => this.lost(client, null));
     client.on('notification', (n) => {
-      if (n.channel !== CHANGE_CHANNEL || client !== this.client) return;
+      if (client !== this.client) return;
+      if (n.channel === JOB_CHANNEL) for (const h of this.jobHandlers) h(n.payload ?? '');
+      if (n.channel !== CHANGE_CHANNEL) return;
       this.deliver(parseChange(n.payload));
     });
     this.client = client; // the current attempt: events of older clients are ignored
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      await client.query(`LISTEN ${CHANGE_CHANNEL}; LISTEN ${JOB_CHANNEL}`);
     } catch (e) {
       await client.end().catch(() => undefined);
       this.lost(client, e as Error);

@@ -23,6 +23,19 @@ export interface NewDocument {
   fields: DocumentFields;
   media: Record<string, MediaInfo>;
   chunks: NewChunk[];
+  /**
+   * The indexing task this write comes from (indexing_tasks.version). A document already at this version or a newer
+   * one is left as it is (an at-least-once task run again, or overtaken by a newer submission), and the task is marked
+   * indexed in the same transaction as the chunks (also when it was cancelled meanwhile: what commits is indexed).
+   * Absent: a direct write, always applied.
+   */
+  version?: bigint;
+}
+
+export interface WriteOutcome {
+  replaced: boolean;
+  /** Left as it was: the document already holds this version or a newer one. */
+  skipped?: true;
 }
 
 export interface ChunkConstraint {
@@ -87,13 +100,7 @@ export class DocumentRepository {
   constructor(private readonly prisma: Db) {}
 
   /** Inserts or replaces one document and all its chunks in one transaction (see replaceMany). */
-  async replace(
-    indexId: number,
-    externalId: string,
-    fields: DocumentFields,
-    media: Record<string, MediaInfo>,
-    chunks: NewChunk[],
-  ): Promise<{ replaced: boolean }> {
+  async replace(indexId: number, externalId: string, fields: DocumentFields, media: Record<string, MediaInfo>, chunks: NewChunk[]): Promise<WriteOutcome> {
     const [result] = await this.replaceMany(indexId, [{ externalId, fields, media, chunks }]);
     return result!;
   }
@@ -104,17 +111,28 @@ export class DocumentRepository {
    * (bench/README.md). The index row is locked first, so the sequence numbers of one index commit in order (the vector
    * index relies on it).
    */
-  async replaceMany(indexId: number, docs: NewDocument[]): Promise<{ replaced: boolean }[]> {
-    if (!docs.length) return [];
-    const ids = docs.map((d) => d.externalId);
+  async replaceMany(indexId: number, given: NewDocument[]): Promise<WriteOutcome[]> {
+    if (!given.length) return [];
+    const ids = given.map((d) => d.externalId);
     if (new Set(ids).size !== ids.length) throw new Error('replaceMany: external ids must be distinct within one call');
-    const rows = chunkRows(docs);
     return this.prisma.$transaction(
       async (tx) => {
         await tx.$executeRaw`SELECT 1 FROM indexes WHERE id = ${indexId} FOR UPDATE`;
-        const found = await tx.$queryRaw<{ id: bigint; external_id: string }[]>`
-        SELECT id, external_id FROM documents WHERE index_id = ${indexId} AND external_id = ANY(${ids}::text[])`;
-        const existing = new Map(found.map((d) => [d.external_id, d.id]));
+        const found = await tx.$queryRaw<{ id: bigint; external_id: string; version: bigint }[]>`
+        SELECT id, external_id, version FROM documents WHERE index_id = ${indexId} AND external_id = ANY(${ids}::text[])`;
+        const versions = new Map(found.map((d) => [d.external_id, d.version]));
+        // Under the index lock, so two workers writing versions of one document cannot both pass this check.
+        const stale = (d: NewDocument) => d.version !== undefined && (versions.get(d.externalId) ?? -1n) >= d.version;
+        const docs = given.filter((d) => !stale(d));
+        const existing = new Map(found.filter((d) => docs.some((x) => x.externalId === d.external_id)).map((d) => [d.external_id, d.id]));
+        const rows = chunkRows(docs);
+        const versioned = given.filter((d) => d.version !== undefined);
+        if (versioned.length)
+          await tx.$executeRaw`
+          UPDATE indexing_tasks SET status = 'indexed', replaced = v.replaced, code = NULL, message = NULL, updated_at = now()
+          FROM unnest(${versioned.map((d) => d.version!)}::bigint[], ${versioned.map((d) => versions.has(d.externalId))}::boolean[]) AS v(version, replaced)
+          WHERE indexing_tasks.version = v.version AND (indexing_tasks.status = 'queued' OR indexing_tasks.code = 'CANCELLED')`;
+        if (!docs.length) return given.map((d) => ({ replaced: versions.has(d.externalId), skipped: true as const }));
         let deletedMax = 0n;
         if (existing.size) {
           const pks = [...existing.values()];
@@ -128,9 +146,10 @@ export class DocumentRepository {
           SELECT max(seq) AS max FROM logged`;
           deletedMax = gone?.max ?? 0n;
           await tx.$executeRaw`
-          UPDATE documents d SET fields = v.fields::jsonb, media = v.media::jsonb, updated_at = now()
+          UPDATE documents d SET fields = v.fields::jsonb, media = v.media::jsonb, updated_at = now(),
+                 version = CASE WHEN v.version < 0 THEN d.version ELSE v.version END
           FROM unnest(${old.map((d) => existing.get(d.externalId)!)}::bigint[], ${old.map((d) => JSON.stringify(d.fields))}::text[],
-                      ${old.map((d) => JSON.stringify(d.media))}::text[]) AS v(id, fields, media)
+                      ${old.map((d) => JSON.stringify(d.media))}::text[], ${old.map((d) => d.version ?? -1n)}::bigint[]) AS v(id, fields, media, version)
           WHERE d.id = v.id`;
         }
         const fresh = docs.filter((d) => !existing.has(d.externalId));
@@ -138,10 +157,10 @@ export class DocumentRepository {
         // the index's last sequence number, in one statement; the chunk FK is checked at its end, after both inserts.
         await tx.$executeRaw`
         WITH ins AS (
-          INSERT INTO documents (index_id, external_id, fields, media)
-          SELECT ${indexId}, v.external_id, v.fields::jsonb, v.media::jsonb
+          INSERT INTO documents (index_id, external_id, fields, media, version)
+          SELECT ${indexId}, v.external_id, v.fields::jsonb, v.media::jsonb, v.version
           FROM unnest(${fresh.map((d) => d.externalId)}::text[], ${fresh.map((d) => JSON.stringify(d.fields))}::text[],
-                      ${fresh.map((d) => JSON.stringify(d.media))}::text[]) AS v(external_id, fields, media)
+                      ${fresh.map((d) => JSON.stringify(d.media))}::text[], ${fresh.map((d) => d.version ?? 0n)}::bigint[]) AS v(external_id, fields, media, version)
           RETURNING id, external_id),
         pk AS (
           SELECT external_id, id FROM ins
@@ -160,7 +179,7 @@ export class DocumentRepository {
           RETURNING seq)
         UPDATE indexes SET last_seq = GREATEST(last_seq, ${deletedMax}::bigint, (SELECT coalesce(max(seq), 0) FROM c))
         WHERE id = ${indexId}`;
-        return docs.map((d) => ({ replaced: existing.has(d.externalId) }));
+        return given.map((d) => (stale(d) ? { replaced: true, skipped: true as const } : { replaced: existing.has(d.externalId) }));
       },
       { timeout: 60_000, maxWait: 30_000 },
     );

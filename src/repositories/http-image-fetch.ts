@@ -27,8 +27,8 @@ const REQUEST_HEADERS = {
   'accept-encoding': 'identity',
 };
 
-function fetchFailed(message: string, cause?: unknown): LoupeError {
-  return new LoupeError('IMAGE_FETCH_FAILED', message, cause === undefined ? undefined : { cause });
+function fetchFailed(message: string, cause?: unknown, transient = false): LoupeError {
+  return new LoupeError('IMAGE_FETCH_FAILED', message, { cause, transient });
 }
 
 /** Parses and checks a URL of any hop: http(s) only, no credentials. */
@@ -95,7 +95,7 @@ async function requestHop(url: URL, policy: ImageSourcePolicy, signal: AbortSign
     signal.addEventListener('abort', onAbort, { once: true });
 
     const connectTimer = setTimeout(() => {
-      req.destroy(fetchFailed(`Could not connect to ${url.host} within ${policy.connectTimeoutMs} ms`));
+      req.destroy(fetchFailed(`Could not connect to ${url.host} within ${policy.connectTimeoutMs} ms`, undefined, true));
     }, policy.connectTimeoutMs);
     req.on('socket', (socket: Socket) => {
       const onConnect = (): void => {
@@ -128,7 +128,7 @@ async function requestHop(url: URL, policy: ImageSourcePolicy, signal: AbortSign
       if (signal.aborted) return reject(signal.reason);
       if (isLoupeError(e)) return reject(e);
       const code = (e as NodeJS.ErrnoException).code;
-      reject(fetchFailed(`Could not fetch ${redact(url)}: ${code ? `${code} ` : ''}${e.message}`, e));
+      reject(fetchFailed(`Could not fetch ${redact(url)}: ${code ? `${code} ` : ''}${e.message}`, e, true));
     });
     req.end();
   });
@@ -157,10 +157,10 @@ async function readCappedBody(res: IncomingMessage, url: URL, maxBytes: number):
     }
   } catch (e) {
     if (isLoupeError(e)) throw e;
-    throw fetchFailed(`The connection to ${url.host} failed while reading the image: ${(e as Error).message}`, e);
+    throw fetchFailed(`The connection to ${url.host} failed while reading the image: ${(e as Error).message}`, e, true);
   }
   if (!res.complete) {
-    throw fetchFailed(`The connection to ${url.host} closed before the image was complete (${total} bytes received)`);
+    throw fetchFailed(`The connection to ${url.host} closed before the image was complete (${total} bytes received)`, undefined, true);
   }
   return Buffer.concat(chunks, total);
 }
@@ -174,7 +174,7 @@ export async function fetchImageOverHttp(value: string, policy: ImageSourcePolic
   if (signal?.aborted) throw signal.reason;
   const deadline = new AbortController();
   const timer = setTimeout(() => {
-    deadline.abort(fetchFailed(`Fetching ${redact(url)} timed out after ${policy.totalTimeoutMs} ms`));
+    deadline.abort(fetchFailed(`Fetching ${redact(url)} timed out after ${policy.totalTimeoutMs} ms`, undefined, true));
   }, policy.totalTimeoutMs);
   const onCancel = (): void => deadline.abort(signal!.reason);
   signal?.addEventListener('abort', onCancel, { once: true });
@@ -194,7 +194,11 @@ export async function fetchImageOverHttp(value: string, policy: ImageSourcePolic
       }
       if (status < 200 || status > 299) {
         res.destroy();
-        throw fetchFailed(`HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd() + ` from ${redact(url)}`);
+        throw fetchFailed(
+          `HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd() + ` from ${redact(url)}`,
+          undefined,
+          status >= 500 || status === 429 || status === 408,
+        );
       }
       return await readImageResponse(res, url, policy);
     }

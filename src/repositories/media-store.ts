@@ -1,14 +1,14 @@
-// Reads a document's image again (for reranking): an upload kept under the data folder, a local file under the
+// Reads a document's image again (for reranking): an upload kept in Postgres, a local file under the
 // image root, or the URL — with the same guards as indexing — decoded, and cached by total decoded bytes.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { LoupeError } from '../domain/errors.js';
 import type { MediaInfo } from '../domain/search.js';
 import type { DecodedImage } from '../domain/types.js';
 import { decodeImage } from './image-decoder.js';
 import { loadImageBytes, type ImageSourcePolicy } from './image-source.js';
 
-const SHA256 = /^[0-9a-f]{64}$/;
+/** Where kept uploads are read (PostgresUploadStore). */
+export interface UploadBytes {
+  read(hash: string): Promise<Uint8Array>;
+}
 
 export class MediaStore {
   private readonly cache = new Map<string, Promise<DecodedImage>>();
@@ -16,7 +16,7 @@ export class MediaStore {
   private cachedBytes = 0;
 
   constructor(
-    private readonly uploadDir: string,
+    private readonly uploads: UploadBytes,
     private readonly policy: ImageSourcePolicy,
     private readonly maxPixels: number,
     /** Upper bound of decoded pixels kept in memory (RGB bytes). */
@@ -24,19 +24,7 @@ export class MediaStore {
   ) {}
 
   async bytes(media: MediaInfo): Promise<Uint8Array> {
-    if (media.source === 'upload') {
-      if (!SHA256.test(media.ref))
-        throw new LoupeError('IMAGE_FETCH_FAILED', `Stored upload reference ${JSON.stringify(media.ref.slice(0, 80))} is not a sha256`);
-      try {
-        return await readFile(join(this.uploadDir, media.ref));
-      } catch (e) {
-        throw new LoupeError(
-          'IMAGE_FETCH_FAILED',
-          `The uploaded image ${media.ref.slice(0, 12)}… is no longer stored (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-          { cause: e },
-        );
-      }
-    }
+    if (media.source === 'upload') return this.uploads.read(media.ref);
     const loaded = await loadImageBytes(media.source === 'url' ? { kind: 'url', url: media.ref } : { kind: 'file', path: media.ref }, this.policy);
     return loaded.bytes;
   }

@@ -70,6 +70,8 @@ export class VectorStore {
   private readonly entries = new Map<number, Promise<Entry>>();
   /** Indexes with a local write whose catch-up has not started yet (read-your-writes in this process). */
   private readonly stale = new Set<number>();
+  /** Indexes with a background catch-up queued (catchUpOpen). */
+  private readonly scheduled = new Set<number>();
   private readonly verifyEveryMs: number;
 
   constructor(
@@ -96,6 +98,27 @@ export class VectorStore {
     this.stale.add(record.id);
     const entry = await this.entry(record);
     await this.serial(entry, () => this.replay(record, entry));
+  }
+
+  /**
+   * Replica catch-up: another process committed to an index (the change feed announced it); if this process has it
+   * open, replay now in the background so the next search answers without replaying first. Coalesced per index.
+   */
+  catchUpOpen(indexId: number): void {
+    const pending = this.entries.get(indexId);
+    if (!pending || this.scheduled.has(indexId)) return;
+    this.scheduled.add(indexId);
+    void pending
+      .then((entry) =>
+        this.serial(entry, () => {
+          this.scheduled.delete(indexId);
+          return this.fresh(entry) ? Promise.resolve() : this.replay(entry.record, entry);
+        }),
+      )
+      .catch((e: Error) => {
+        this.scheduled.delete(indexId);
+        this.logger.warn('background catch-up failed; the next search replays', { indexId, error: e.message });
+      });
   }
 
   /** Brings the index up to date with Postgres and returns it. */

@@ -33,9 +33,14 @@ export interface DocumentInput {
    * twice is refused; as an object, only its own keys count.
    */
   uploads?: readonly (readonly [string, UploadedFile])[] | ReadonlyMap<string, UploadedFile> | Readonly<Record<string, UploadedFile>>;
+  /** Set by the indexing worker: the task's version, so that a task run twice writes once (indexing-worker.ts). */
+  version?: bigint;
 }
 
-export type DocumentResult = { id: string; ok: true; replaced: boolean } | { id: string; ok: false; code: ErrorCode; message: string };
+export type DocumentResult =
+  | { id: string; ok: true; replaced: boolean }
+  /** `transient`: the same work may succeed later (a network failure, an unexpected error); indexing workers retry it. */
+  | { id: string; ok: false; code: ErrorCode; message: string; transient?: true };
 
 export interface AddOptions {
   /** Called after each document, with the running counts and that document's result (its error, if any). */
@@ -80,6 +85,24 @@ const MAX_ID = 512;
 export const MAX_BATCH = 1_000;
 
 type ValidDocument = IndexableDocument;
+
+/** A document that passed add()'s checks (its id generated when it had none, its fields as they will be stored). */
+export type CheckedDocument = { ok: true; id: string; fields: DocumentFields } | Extract<DocumentResult, { ok: false }>;
+
+/** The last occurrence of a repeated id wins; earlier ones are reported, not silently dropped. */
+function lastOccurrences(documents: DocumentInput[]): Map<string, number> {
+  const lastIndexOf = new Map<string, number>();
+  documents.forEach((d, i) => {
+    const id = typeof d?.id === 'string' ? d.id : null;
+    if (id !== null) lastIndexOf.set(id, i);
+  });
+  return lastIndexOf;
+}
+
+function checkLastOccurrence(doc: DocumentInput, i: number, lastIndexOf: Map<string, number>): void {
+  if (typeof doc?.id === 'string' && lastIndexOf.get(doc.id) !== i)
+    throw new LoupeError('INVALID_INPUT', `Document id ${preview(doc.id)} appears again later in this batch; the last occurrence is indexed`);
+}
 
 /** A caller-chosen document id: 1-512 characters that can be stored as text. */
 function checkId(id: unknown, name: string): string {
@@ -141,12 +164,7 @@ export class DocumentService {
       model,
       cancel.signal,
     );
-    // The last occurrence of a repeated id wins; earlier ones are reported, not silently dropped.
-    const lastIndexOf = new Map<string, number>();
-    documents.forEach((d, i) => {
-      const id = typeof d?.id === 'string' ? d.id : null;
-      if (id !== null) lastIndexOf.set(id, i);
-    });
+    const lastIndexOf = lastOccurrences(documents);
     const results = await Promise.all(
       documents.map(async (doc, i): Promise<DocumentResult> => {
         // An id too long to be valid is answered shortened, never echoed back whole.
@@ -155,8 +173,7 @@ export class DocumentService {
         let chunks = 0;
         this.options.metrics?.documentStarted();
         try {
-          if (typeof doc?.id === 'string' && lastIndexOf.get(doc.id) !== i)
-            throw new LoupeError('INVALID_INPUT', `Document id ${preview(doc.id)} appears again later in this batch; the last occurrence is indexed`);
+          checkLastOccurrence(doc, i, lastIndexOf);
           const valid = this.validate(record, doc);
           const written = await run.index(valid);
           chunks = written.chunks;
@@ -174,6 +191,28 @@ export class DocumentService {
     // One vector-index catch-up for the whole call.
     this.options.onWrite?.(record);
     return results;
+  }
+
+  /**
+   * add()'s checks without the indexing, for the queue (services/indexing-queue.ts): the same rules and messages, each
+   * document's outcome on its own (a refused document never fails the batch).
+   */
+  async check(indexName: string, documents: DocumentInput[]): Promise<{ record: IndexRecord; checked: CheckedDocument[] }> {
+    if (!Array.isArray(documents) || documents.length === 0 || documents.length > MAX_BATCH)
+      throw invalidArgument(`between 1 and ${MAX_BATCH} documents`, 'documents', Array.isArray(documents) ? `${documents.length} documents` : documents);
+    const record = await this.indexes.get(indexName);
+    await this.indexes.modelFor(record); // MODEL_MISMATCH refuses the batch before anything is stored
+    const lastIndexOf = lastOccurrences(documents);
+    const checked = documents.map((doc, i): CheckedDocument => {
+      try {
+        checkLastOccurrence(doc, i, lastIndexOf);
+        const valid = this.validate(record, doc);
+        return { ok: true, id: valid.id, fields: valid.fields };
+      } catch (e) {
+        return this.failure(typeof doc?.id === 'string' ? doc.id.slice(0, MAX_ID) : '', e, undefined);
+      }
+    });
+    return { record, checked };
   }
 
   async delete(indexName: string, ids: string[]): Promise<string[]> {
@@ -205,11 +244,11 @@ export class DocumentService {
   }
 
   /** A document's failure as its result: expected ones with their code; anything else logged once, as INTERNAL. */
-  private failure(id: string, e: unknown, requestId: string | undefined): DocumentResult {
-    if (isLoupeError(e)) return { id, ok: false, code: e.code, message: e.message };
+  private failure(id: string, e: unknown, requestId: string | undefined): Extract<DocumentResult, { ok: false }> {
+    if (isLoupeError(e)) return { id, ok: false, code: e.code, message: e.message, ...(e.transient ? { transient: true as const } : {}) };
     this.log.error('indexing a document failed unexpectedly', { requestId, id: preview(id), error: (e as Error)?.stack ?? String(e) });
     const internal = internalError(requestId, e, 'Unexpected error while indexing this document');
-    return { id, ok: false, code: internal.code, message: internal.message };
+    return { id, ok: false, code: internal.code, message: internal.message, transient: true };
   }
 
   private validate(record: IndexRecord, doc: DocumentInput): ValidDocument {
@@ -259,6 +298,6 @@ export class DocumentService {
       }
     }
     // fromEntries makes own properties, so no field name can reach an object's prototype.
-    return { id, fields: Object.fromEntries(values) as DocumentFields, images, texts };
+    return { id, fields: Object.fromEntries(values) as DocumentFields, images, texts, version: doc.version };
   }
 }

@@ -1,10 +1,11 @@
-// The running and recently finished indexing jobs of one Loupe (owned by the composition root, services/loupe.ts):
-// `addDocuments(jobId: ...)` reports each finished document here and `indexingProgress(jobId)` streams it. A subscriber
-// that arrives late first gets the job's current state with every error so far, so the order in which a client
-// opens the subscription and sends the mutation does not matter.
+// Indexing progress for the `indexingProgress(jobId)` subscription and for addDocuments(wait: true), in any process:
+// the job's state lives in Postgres (indexing_tasks, written by whichever worker runs it), and every change is
+// announced by NOTIFY (migration 0004's trigger, delivered through the change feed). A watcher re-reads the state
+// when its job is announced, and every POLL_MS anyway (a feed reconnect can drop notifications). A subscriber that
+// arrives late first gets the job's current state with every error so far, so the order in which a client opens the
+// subscription and sends the mutation does not matter.
 import { internalMessage, invalidArgument, isLoupeError, LoupeError, type ErrorCode } from '../domain/errors.js';
-import type { DocumentResult } from './document-service.js';
-import type { IndexingProgress } from './ports.js';
+import type { IndexingTaskRepository, JobState } from '../repositories/indexing-task-repository.js';
 
 export interface ItemError {
   id: string;
@@ -26,18 +27,38 @@ export interface ProgressEvent {
   message: string | null;
 }
 
-const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
-/** How long a finished job stays readable for late subscribers. */
-const FINISHED_TTL_MS = 5 * 60_000;
-/** Jobs tracked at once (running, finished or only awaited), against memory exhaustion. */
-const MAX_JOBS = 10_000;
+/** Where job announcements come from (ChangeFeed) and where refusals are announced (Postgres NOTIFY). */
+export interface JobAnnouncements {
+  onJobChange(fn: (payload: string) => void): void;
+  /** Announces a refused batch to every process (best effort). */
+  announce(payload: string): Promise<void>;
+}
 
-interface Job {
-  state: ProgressEvent;
-  allErrors: ItemError[];
-  started: boolean;
-  listeners: Set<(e: ProgressEvent) => void>;
-  expiry?: NodeJS.Timeout;
+const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** Re-read a watched job at least this often, notifications or not. */
+const POLL_MS = 1_000;
+/** How long a refused batch stays readable for late subscribers. */
+const REFUSAL_TTL_MS = 5 * 60_000;
+/** Watchers at once (subscriptions and waiting mutations), against memory exhaustion. */
+const MAX_WATCHERS = 10_000;
+
+/** A job-channel payload: `<job id>` (its tasks changed) or `<job id>\t<json>` (a refused batch, or a cancel request). */
+export type JobAnnouncement = { jobId: string; refusal?: Omit<Refusal, 'at'>; cancelled?: true };
+
+export function parseJobAnnouncement(payload: string): JobAnnouncement | null {
+  const tab = payload.indexOf('\t');
+  if (tab < 0) return JOB_ID.test(payload) ? { jobId: payload } : null;
+  const jobId = payload.slice(0, tab);
+  if (!JOB_ID.test(jobId)) return null;
+  try {
+    const body = JSON.parse(payload.slice(tab + 1)) as { cancelled?: boolean; index?: string; code?: ErrorCode; message?: string };
+    if (body.cancelled === true) return { jobId, cancelled: true };
+    if (typeof body.code === 'string' && typeof body.message === 'string')
+      return { jobId, refusal: { index: String(body.index ?? ''), code: body.code, message: body.message } };
+  } catch {
+    // not ours
+  }
+  return { jobId };
 }
 
 export function checkJobId(jobId: unknown): string {
@@ -45,56 +66,105 @@ export function checkJobId(jobId: unknown): string {
   return jobId;
 }
 
-/** The running and recently finished indexing jobs of one Loupe. */
-export class IndexingJobBoard {
-  private readonly jobs = new Map<string, Job>();
+interface Refusal {
+  index: string;
+  code: ErrorCode;
+  message: string;
+  at: number;
+}
 
-  /** Registers a running job; refuses an id that is already running. `requestId` names the request in an INTERNAL failure. */
-  start(jobId: string, index: string, requestId?: string): JobReporter {
-    checkJobId(jobId);
-    const job = this.jobs.get(jobId) ?? this.create(jobId);
-    if (job.started && !job.state.done) throw new LoupeError('INVALID_INPUT', `Indexing job "${jobId}" is already running`);
-    clearTimeout(job.expiry);
-    job.started = true;
-    job.allErrors = [];
-    job.state = { ...emptyState(jobId), index };
-    return {
-      progress: (p, item) => {
-        const errors = item && !item.ok ? [{ id: item.id, code: item.code, message: item.message }] : [];
-        this.emit(job, { ...job.state, ...p, errors });
-      },
-      finish: (failure) => {
-        // An unexpected failure is logged once, where the mutation's error is presented (api/error-story.ts).
-        const expected = isLoupeError(failure);
-        const code = failure === undefined ? null : expected ? failure.code : 'INTERNAL';
-        const message = failure === undefined ? null : expected ? failure.message : internalMessage(requestId);
-        this.emit(job, { ...job.state, errors: [], done: true, code, message });
-        job.expiry = setTimeout(() => this.jobs.delete(jobId), FINISHED_TTL_MS).unref();
-      },
-    };
+export class IndexingJobBoard {
+  /** Wake-up counters of watched jobs: a watcher reads, then sleeps until its job's counter moves (or POLL_MS). */
+  private readonly watched = new Map<string, { ticks: number; wake: Set<() => void> }>();
+  private readonly refusals = new Map<string, Refusal>();
+  private watchers = 0;
+
+  constructor(
+    private readonly store: Pick<IndexingTaskRepository, 'state' | 'failures' | 'cancel'>,
+    private readonly announcements: JobAnnouncements,
+  ) {
+    announcements.onJobChange((payload) => {
+      const a = parseJobAnnouncement(payload);
+      if (!a) return;
+      if (a.refusal) this.remember(a.jobId, a.refusal);
+      this.poke(a.jobId);
+    });
   }
 
-  /** Streams a job's events: its current state first (when it has started), then every change until it is done. */
+  /**
+   * The client of addDocuments(wait: true) went away before its answer: nothing was acknowledged, so the documents
+   * not indexed yet fail with CANCELLED, and the worker running the job (any process) stops its downloads. What was
+   * committed stays committed.
+   */
+  async cancel(jobId: string): Promise<void> {
+    await this.store.cancel(jobId, 'The request was cancelled (its client disconnected) before this document was indexed');
+    await this.announcements.announce(`${jobId}\t${JSON.stringify({ cancelled: true })}`).catch(() => undefined);
+  }
+
+  /** A batch refused before anything was stored: its subscribers (here and in other processes) get it as `done`. */
+  async refuse(jobId: string, index: string, failure: unknown, requestId?: string): Promise<void> {
+    // An unexpected failure is logged once, where the mutation's error is presented (api/error-story.ts).
+    const code: ErrorCode = isLoupeError(failure) ? failure.code : 'INTERNAL';
+    const message = isLoupeError(failure) ? failure.message.slice(0, 2000) : internalMessage(requestId);
+    this.remember(jobId, { index, code, message });
+    this.poke(jobId);
+    await this.announcements.announce(`${jobId}\t${JSON.stringify({ index, code, message })}`).catch(() => undefined);
+  }
+
+  /** Resolves with the job's final state once every document is final; null when `signal` aborts first. */
+  async waitFor(jobId: string, signal?: AbortSignal): Promise<JobState | null> {
+    return this.watch(jobId, signal, async () => {
+      const state = await this.store.state(jobId);
+      return state?.done ? state : null;
+    });
+  }
+
+  /** Streams a job's events: its current state first (once it exists), then every change until it is done. */
   subscribe(jobId: string): AsyncIterableIterator<ProgressEvent> {
     checkJobId(jobId);
-    const job = this.jobs.get(jobId) ?? this.create(jobId);
+    if (this.watchers >= MAX_WATCHERS) throw new LoupeError('INVALID_INPUT', `Too many indexing jobs are watched (${MAX_WATCHERS}); try again later`);
+    const stop = new AbortController();
     const queue: ProgressEvent[] = [];
     let wake: (() => void) | null = null;
-    let closed = false;
-    const listener = (e: ProgressEvent) => {
+    let finished = false;
+    const reported = new Set<number>();
+    let last = '';
+    const loop = this.watch(jobId, stop.signal, async () => {
+      const state = await this.store.state(jobId);
+      if (!state) {
+        const refusal = this.refusals.get(jobId);
+        if (!refusal) return null;
+        push({ jobId, index: refusal.index, processed: 0, failed: 0, total: 0, done: true, errors: [], code: refusal.code, message: refusal.message });
+        return true;
+      }
+      const errors = state.failed > reported.size ? (await this.store.failures(jobId)).filter((f) => !reported.has(f.position)) : [];
+      for (const f of errors) reported.add(f.position);
+      const key = `${state.processed}/${state.failed}/${state.total}/${state.done}`;
+      if (key !== last || errors.length) {
+        last = key;
+        const { index, processed, failed, total, done } = state;
+        push({
+          jobId,
+          index,
+          processed,
+          failed,
+          total,
+          done,
+          errors: errors.map(({ id, code, message }) => ({ id, code, message })),
+          code: null,
+          message: null,
+        });
+      }
+      return state.done ? true : null;
+    });
+    const push = (e: ProgressEvent) => {
       queue.push(e);
       wake?.();
     };
-    // Ends the stream: after the `done` event, or when the client goes away (return()), whichever comes first.
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      job.listeners.delete(listener);
+    void loop.finally(() => {
+      finished = true;
       wake?.();
-      if (!job.started && job.listeners.size === 0 && this.jobs.get(jobId) === job) this.jobs.delete(jobId);
-    };
-    if (job.started) queue.push({ ...job.state, errors: [...job.allErrors] });
-    if (!job.state.done) job.listeners.add(listener);
+    });
     return {
       [Symbol.asyncIterator]() {
         return this;
@@ -102,44 +172,63 @@ export class IndexingJobBoard {
       async next(): Promise<IteratorResult<ProgressEvent>> {
         for (;;) {
           const event = queue.shift();
-          if (event) {
-            if (event.done) close();
-            return { value: event, done: false };
-          }
-          if (closed) return { value: undefined, done: true };
+          if (event) return { value: event, done: false };
+          if (finished) return { value: undefined, done: true };
           await new Promise<void>((resolve) => (wake = resolve));
           wake = null;
         }
       },
       async return(): Promise<IteratorResult<ProgressEvent>> {
-        close();
+        stop.abort();
         queue.length = 0;
         return { value: undefined, done: true };
       },
     };
   }
 
-  private create(jobId: string): Job {
-    if (this.jobs.size >= MAX_JOBS) throw new LoupeError('INVALID_INPUT', `Too many indexing jobs are tracked (${MAX_JOBS}); try again later`);
-    const job: Job = { state: emptyState(jobId), allErrors: [], started: false, listeners: new Set() };
-    this.jobs.set(jobId, job);
-    return job;
+  /** Runs `check` now and after each announcement of the job (or POLL_MS) until it returns non-null or `signal` aborts. */
+  private async watch<T>(jobId: string, signal: AbortSignal | undefined, check: () => Promise<T | null>): Promise<T | null> {
+    let entry = this.watched.get(jobId);
+    if (!entry) this.watched.set(jobId, (entry = { ticks: 0, wake: new Set() }));
+    this.watchers++;
+    let sleeper: (() => void) | null = null;
+    const onAbort = () => sleeper?.();
+    signal?.addEventListener('abort', onAbort);
+    entry.wake.add(onAbort);
+    try {
+      for (;;) {
+        if (signal?.aborted) return null;
+        const ticks = entry.ticks;
+        const found = await check().catch(() => null); // a failed read is retried on the next round
+        if (found !== null) return found;
+        if (entry.ticks !== ticks) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, POLL_MS);
+          sleeper = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        sleeper = null;
+      }
+    } finally {
+      this.watchers--;
+      signal?.removeEventListener('abort', onAbort);
+      entry.wake.delete(onAbort);
+      if (entry.wake.size === 0 && this.watched.get(jobId) === entry) this.watched.delete(jobId);
+    }
   }
 
-  private emit(job: Job, event: ProgressEvent): void {
-    job.state = event;
-    job.allErrors.push(...event.errors);
-    for (const l of [...job.listeners]) l(event);
+  private poke(jobId: string): void {
+    const entry = this.watched.get(jobId);
+    if (!entry) return;
+    entry.ticks++;
+    for (const w of [...entry.wake]) w();
   }
-}
 
-export interface JobReporter {
-  /** Feeds DocumentService.add's onProgress. */
-  progress(p: IndexingProgress, item?: DocumentResult): void;
-  /** Marks the job done; `failure` when the whole batch was refused. */
-  finish(failure?: unknown): void;
-}
-
-function emptyState(jobId: string): ProgressEvent {
-  return { jobId, index: '', processed: 0, failed: 0, total: 0, done: false, errors: [], code: null, message: null };
+  private remember(jobId: string, r: Omit<Refusal, 'at'>): void {
+    const now = Date.now();
+    for (const [id, old] of this.refusals) if (now - old.at > REFUSAL_TTL_MS) this.refusals.delete(id);
+    if (this.refusals.size < MAX_WATCHERS) this.refusals.set(jobId, { ...r, at: now });
+  }
 }

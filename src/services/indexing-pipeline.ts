@@ -66,6 +66,8 @@ export interface IndexableDocument {
   fields: DocumentFields;
   images: { field: string; source: ImageSource }[];
   texts: { field: string; text: string }[];
+  /** The indexing task it comes from: the write is keyed by (document, version), see DocumentRepository.replaceMany. */
+  version?: bigint;
 }
 
 interface Embedded {
@@ -224,7 +226,7 @@ export class IndexingRun {
         const at = next++;
         return { field: t.field, kind: 'text', box: null, text: t.text, vector: vectors.slice(at * d, (at + 1) * d) };
       });
-      return { externalId: e.doc.id, fields: e.doc.fields, media: e.media, chunks: [...e.imageChunks, ...textChunks] };
+      return { externalId: e.doc.id, fields: e.doc.fields, media: e.media, chunks: [...e.imageChunks, ...textChunks], version: e.doc.version };
     });
     const written = await this.deps.repo.replaceMany(this.record.id, docs);
     return written.map((w, i) => ({ replaced: w.replaced, chunks: docs[i]!.chunks.length }));

@@ -10,7 +10,11 @@ import { DocumentRepository } from '../repositories/document-repository.js';
 import { IndexRepository } from '../repositories/index-repository.js';
 import { sharpImageDecoder } from '../repositories/image-decoder.js';
 import { imageSourcePolicy, policyImageLoader, type ImageSourcePolicy } from '../repositories/image-source.js';
-import { FileUploadStore } from '../repositories/upload-store.js';
+import { PostgresUploadStore } from '../repositories/upload-store.js';
+import { IndexingTaskRepository } from '../repositories/indexing-task-repository.js';
+import { installQueue, JobQueue } from '../repositories/job-queue.js';
+import { IndexingQueueService } from './indexing-queue.js';
+import { IndexingWorker, queueAttempts } from './indexing-worker.js';
 import { VectorStore } from '../repositories/vector-store.js';
 import { ChangeFeed } from '../repositories/change-feed.js';
 import { ChunkLog } from '../repositories/chunk-log.js';
@@ -18,7 +22,7 @@ import { MediaStore } from '../repositories/media-store.js';
 import { DocumentService } from './document-service.js';
 import { IndexService } from './index-service.js';
 import { FolderModelProvider } from './model-registry.js';
-import { IndexingJobBoard } from './indexing-jobs.js';
+import { IndexingJobBoard, parseJobAnnouncement } from './indexing-jobs.js';
 import { MediaService } from './media-service.js';
 import { MarqoModelTable } from './marqo-models.js';
 import { SearchService } from './search-service.js';
@@ -29,8 +33,12 @@ export interface Loupe {
   indexes: IndexService;
   documents: DocumentService;
   search: SearchService;
-  /** Running and recently finished indexing jobs (addDocuments with a jobId), for the progress subscription. */
+  /** Indexing jobs' progress (any process's), for the progress subscription and addDocuments(wait: true). */
   jobs: IndexingJobBoard;
+  /** addDocuments: stores the documents and enqueues their indexing (one transaction). */
+  queue: IndexingQueueService;
+  /** This process's indexing workers; null when it runs none (`loupe serve --no-worker`). */
+  workers: JobQueue | null;
   /** A document's image for viewers (GET /media/...). */
   media: MediaService;
   vectors: VectorStore;
@@ -85,8 +93,18 @@ export async function withAccess<T>(config: LoupeConfig, log: Logger, fn: (acces
   }
 }
 
-export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Loupe> {
+export interface LoupeRole {
+  /** Run indexing workers in this process (default: config.serveWorker). */
+  worker?: boolean;
+  /** Keep this process's vector indexes warm after its own writes (default true; a pure worker serves no searches). */
+  search?: boolean;
+}
+
+export async function createLoupe(config: LoupeConfig, log: Logger, role: LoupeRole = {}): Promise<Loupe> {
+  const runWorker = role.worker ?? config.serveWorker;
+  const serveSearch = role.search ?? true;
   const database = await openDatabase(config);
+  await installQueue(database.databaseUrl, log.child({ component: 'queue' }));
   const metrics = new LoupeMetrics();
   const access = createAccess(config, database, log.child({ component: 'access' }));
   const indexRepo = new IndexRepository(database.prisma);
@@ -115,16 +133,21 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     metrics,
   );
   const indexes = new IndexService(indexRepo, vectors, models, feed);
-  // An index deleted by another process: forget its record and derived state here too.
+  // An index deleted by another process: forget its record and derived state here too. A write by another process
+  // (a worker): replay it now, so that searches here stay current without paying for the replay.
   feed.onChange((change) => {
-    if (!('deleted' in change)) return;
+    if (!('deleted' in change)) {
+      if (serveSearch) vectors.catchUpOpen(change.indexId);
+      return;
+    }
     indexes.forget(change.indexId);
     void vectors.drop(change.indexId).catch((e: Error) => log.warn('dropping a deleted index failed', { error: e.message }));
   });
   const policy = imagePolicy(config);
   const uploadDir = join(config.dataDir, 'uploads');
   const loader = policyImageLoader(policy);
-  const uploads = new FileUploadStore(uploadDir);
+  const uploads = new PostgresUploadStore(database.prisma, uploadDir);
+  const tasks = new IndexingTaskRepository(database.prisma);
   const documents = new DocumentService(
     { indexes, documents: docRepo, loader, decoder: sharpImageDecoder, uploads, proposer: new RegionProposer(models), textReaders: models },
     {
@@ -134,7 +157,9 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
       ocrMaxLines: config.ocrMaxLines,
       metrics,
       // Keep the vector index warm: apply the new rows now rather than on the next search.
-      onWrite: (record) => void vectors.catchUp(record).catch((e: Error) => log.warn('vector catch-up failed', { index: record.name, error: e.message })),
+      onWrite: serveSearch
+        ? (record) => void vectors.catchUp(record).catch((e: Error) => log.warn('vector catch-up failed', { index: record.name, error: e.message }))
+        : undefined,
     },
     log.child({ component: 'documents' }),
   );
@@ -144,18 +169,40 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     vectors,
     loader,
     decoder: sharpImageDecoder,
-    media: new MediaStore(uploadDir, policy, config.maxImagePixels),
+    media: new MediaStore(uploads, policy, config.maxImagePixels),
     models,
     maxPixels: config.maxImagePixels,
     filterExactMax: config.filterExactMax,
   });
   const media = new MediaService(documents, loader, uploads);
+  const jobs = new IndexingJobBoard(tasks, { onJobChange: (fn) => feed.onJobChange(fn), announce: (payload) => tasks.announce(payload) });
+  const queue = new IndexingQueueService(documents, tasks, jobs, config.indexMaxAttempts);
+  let workers: JobQueue | null = null;
+  if (runWorker) {
+    const worker = new IndexingWorker(
+      tasks,
+      documents,
+      uploads,
+      { maxAttempts: config.indexMaxAttempts, retryBaseMs: config.indexRetryMs },
+      log.child({ component: 'worker' }),
+    );
+    workers = new JobQueue(database.databaseUrl, log.child({ component: 'queue' }), async (jobId, lastError) => {
+      await tasks.failRemaining(jobId, `Gave up after ${queueAttempts(config.indexMaxAttempts)} runs of its job (last error: ${lastError ?? 'none'})`);
+    });
+    feed.onJobChange((payload) => {
+      const a = parseJobAnnouncement(payload);
+      if (a?.cancelled) worker.cancel(a.jobId);
+    });
+    await workers.start((run) => worker.run(run), { concurrency: config.workerConcurrency });
+  }
   return {
     config,
     indexes,
     documents,
     search,
-    jobs: new IndexingJobBoard(),
+    jobs,
+    queue,
+    workers,
     media,
     vectors,
     feed,
@@ -164,6 +211,8 @@ export async function createLoupe(config: LoupeConfig, log: Logger): Promise<Lou
     metrics,
     marqoModels: new MarqoModelTable(models),
     async close() {
+      // Running jobs finish (their documents are committed) before the database goes away.
+      await workers?.stop();
       await vectors.flush().catch((e: Error) => log.warn('vector snapshot flush failed', { error: e.message }));
       await feed.close();
       await models.release();

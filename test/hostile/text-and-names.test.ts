@@ -207,8 +207,7 @@ describe('unexpected errors (12.6, issue 15 "one error story")', () => {
     const reading = (async () => {
       for await (const e of stream) events.push(e);
     })();
-    const job = board.start('job-internal', 'texts', 'req-internal-3');
-    job.finish(new Error('ECONNRESET from postgres at /var/lib/loupe'));
+    await board.refuse('job-internal', 'texts', new Error('ECONNRESET from postgres at /var/lib/loupe'), 'req-internal-3');
     await reading;
     const last = events.at(-1);
     expect(last).toMatchObject({ done: true, code: 'INTERNAL' });

@@ -1,7 +1,8 @@
 // Document type, the `document` query and the addDocuments / deleteDocuments mutations.
 import type { ChunkInfo, StoredDocument } from '../../domain/documents.js';
-import type { DocumentResult, UploadedFile } from '../../services/document-service.js';
+import type { UploadedFile } from '../../services/document-service.js';
 import type { OcrSkipped, OcrSummary } from '../../domain/ocr.js';
+import type { SubmittedResult } from '../../services/indexing-queue.js';
 import type { MediaInfo } from '../../domain/search.js';
 import type { Box } from '../../domain/types.js';
 import { builder } from '../builder.js';
@@ -100,21 +101,33 @@ const DocumentInput = builder.inputType('DocumentInput', {
   }),
 });
 
-const DocumentResultRef = builder.objectRef<DocumentResult>('DocumentResult').implement({
+const DocumentStatusEnum = builder.enumType('DocumentStatus', {
+  description: 'Where a document of addDocuments stands',
+  values: {
+    INDEXED: { description: 'Indexed: searchable in every replica' },
+    QUEUED: { description: 'Stored and queued for an indexing worker (addDocuments with wait: false)' },
+    FAILED: { description: 'Refused or failed for good: see code and message' },
+  } as const,
+});
+
+const DocumentResultRef = builder.objectRef<SubmittedResult>('DocumentResult').implement({
   description: 'The outcome for one document; one bad document never fails the batch',
   fields: (t) => ({
     id: t.exposeString('id'),
-    ok: t.exposeBoolean('ok'),
-    replaced: t.boolean({ nullable: true, resolve: (r) => (r.ok ? r.replaced : null) }),
+    ok: t.exposeBoolean('ok', { description: 'false when the document was refused or failed (status FAILED)' }),
+    status: t.field({ type: DocumentStatusEnum, resolve: (r) => (!r.ok ? 'FAILED' : 'queued' in r ? 'QUEUED' : 'INDEXED') }),
+    replaced: t.boolean({ nullable: true, resolve: (r) => (r.ok && 'replaced' in r ? r.replaced : null) }),
     code: t.field({ type: ErrorCodeEnum, nullable: true, resolve: (r) => (r.ok ? null : r.code) }),
     message: t.string({ nullable: true, resolve: (r) => (r.ok ? null : r.message) }),
   }),
 });
 
-const AddDocumentsPayload = builder.objectRef<{ results: DocumentResult[]; processingTimeMs: number }>('AddDocumentsPayload').implement({
+const AddDocumentsPayload = builder.objectRef<{ jobId: string; results: SubmittedResult[]; processingTimeMs: number }>('AddDocumentsPayload').implement({
   fields: (t) => ({
-    results: t.field({ type: [DocumentResultRef], resolve: (p) => p.results }),
-    succeeded: t.int({ resolve: (p) => p.results.filter((r) => r.ok).length }),
+    jobId: t.exposeString('jobId', { description: 'The indexing job: indexingProgress(jobId) streams its progress' }),
+    results: t.field({ type: [DocumentResultRef], description: 'One per document, in order; each names its id', resolve: (p) => p.results }),
+    succeeded: t.int({ description: 'Documents indexed', resolve: (p) => p.results.filter((r) => r.ok && !('queued' in r)).length }),
+    queued: t.int({ description: 'Documents stored and waiting for a worker', resolve: (p) => p.results.filter((r) => 'queued' in r).length }),
     failed: t.int({ resolve: (p) => p.results.filter((r) => !r.ok).length }),
     processingTimeMs: t.exposeFloat('processingTimeMs'),
   }),
@@ -152,28 +165,24 @@ builder.mutationFields((t) => ({
     args: {
       index: t.arg.string({ required: true }),
       documents: t.arg({ type: [DocumentInput], required: true }),
-      jobId: t.arg.string({ description: 'Report progress to subscribers of indexingProgress(jobId) (1-128 letters, digits, "_", "-")' }),
+      jobId: t.arg.string({
+        description: 'Names the indexing job (1-128 letters, digits, "_", "-"; generated when absent) for indexingProgress(jobId)',
+      }),
+      wait: t.arg.boolean({
+        defaultValue: true,
+        description:
+          'true: answer once every document is indexed or failed, with per-document results. false: answer as soon as the ' +
+          'documents and their job are stored (status QUEUED); workers index them and indexingProgress(jobId) reports it',
+      }),
     },
     errors: { union: { name: 'AddDocumentsResult' } },
-    resolve: async (_r, { index, documents, jobId }, ctx) => {
+    resolve: async (_r, { index, documents, jobId, wait }, ctx) => {
       const started = performance.now();
-      const job = jobId === null || jobId === undefined ? null : ctx.loupe.jobs.start(jobId, index, ctx.requestId);
-      try {
-        job?.progress({ processed: 0, failed: 0, total: documents.length });
-        const inputs = await Promise.all(
-          documents.map(async (d) => ({ id: d.id, fields: (d.fields ?? {}) as Record<string, unknown>, uploads: await toUploads(d.files) })),
-        );
-        const results = await ctx.loupe.documents.add(index, inputs, {
-          onProgress: job ? (p, item) => job.progress(p, item) : undefined,
-          signal: ctx.signal,
-          requestId: ctx.requestId,
-        });
-        job?.finish();
-        return { results, processingTimeMs: Math.round(performance.now() - started) };
-      } catch (e) {
-        job?.finish(e);
-        throw e;
-      }
+      const inputs = await Promise.all(
+        documents.map(async (d) => ({ id: d.id, fields: (d.fields ?? {}) as Record<string, unknown>, uploads: await toUploads(d.files) })),
+      );
+      const submitted = await ctx.loupe.queue.submit(index, inputs, { jobId, wait: wait ?? true, signal: ctx.signal, requestId: ctx.requestId });
+      return { ...submitted, processingTimeMs: Math.round(performance.now() - started) };
     },
   }),
   deleteDocuments: t.field({

@@ -30,6 +30,15 @@ export type DocumentInput = {
   id?: string | null | undefined;
 };
 
+/** Where a document of addDocuments stands */
+export type DocumentStatus =
+  /** Refused or failed for good: see code and message */
+  | 'FAILED'
+  /** Indexed: searchable in every replica */
+  | 'INDEXED'
+  /** Stored and queued for an indexing worker (addDocuments with wait: false) */
+  | 'QUEUED';
+
 /** Stable machine-readable error codes (INTERNAL: an unexpected failure, logged under the request id in its message) */
 export type ErrorCode =
   | 'CANCELLED'
@@ -201,11 +210,12 @@ export type AddDocumentsMutationVariables = Exact<{
   index: string;
   documents: Array<DocumentInput> | DocumentInput;
   jobId?: string | null | undefined;
+  wait?: boolean | null | undefined;
 }>;
 
 
 export type AddDocumentsMutation = { addDocuments:
-    | { __typename: 'AddDocumentsPayload', succeeded: number, failed: number, results: Array<{ id: string, ok: boolean, code: ErrorCode | null, message: string | null }> }
+    | { __typename: 'AddDocumentsPayload', jobId: string, succeeded: number, queued: number, failed: number, results: Array<{ id: string, ok: boolean, status: DocumentStatus, code: ErrorCode | null, message: string | null }> }
     | { __typename: 'LoupeError', code: ErrorCode, message: string }
    };
 
@@ -367,15 +377,18 @@ export const ListIndexesDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ListIndexesQuery, ListIndexesQueryVariables>;
 export const AddDocumentsDocument = new TypedDocumentString(`
-    mutation AddDocuments($index: String!, $documents: [DocumentInput!]!, $jobId: String) {
-  addDocuments(index: $index, documents: $documents, jobId: $jobId) {
+    mutation AddDocuments($index: String!, $documents: [DocumentInput!]!, $jobId: String, $wait: Boolean) {
+  addDocuments(index: $index, documents: $documents, jobId: $jobId, wait: $wait) {
     __typename
     ... on AddDocumentsPayload {
+      jobId
       succeeded
+      queued
       failed
       results {
         id
         ok
+        status
         code
         message
       }
