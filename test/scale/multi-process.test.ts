@@ -125,9 +125,11 @@ describe('two replicas and two workers on one Postgres', () => {
           if (r.search.__typename !== 'SearchResponse') throw new Error(r.search.__typename);
           stats.searches++;
           if (aDown) stats.searchesWhileADown++;
-        } catch {
+        } catch (e) {
           stats.searchFailures++;
+          if (stats.searchFailures === 1) console.log(`first failed search through B: ${(e as Error).message}\n${b.tail()}`);
         }
+        await new Promise((r) => setTimeout(r, 20)); // a steady stream, not a busy loop on two cores
       }
     })();
 
