@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-PACKAGES=(cmake g++ make patch xz-utils python3 libfaiss-dev libopenblas-dev libopenblas0-pthread chromium)
+PACKAGES=(cmake g++ make patch xz-utils python3 libfaiss-dev libopenblas-dev libopenblas0-pthread chromium fonts-dejavu-core fonts-dejavu-extra)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
