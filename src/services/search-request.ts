@@ -1,7 +1,7 @@
 // The checks of a search request that need no I/O: cursors, filters (the list and the boolean tree). The defaults and bounds live in domain/search.ts.
 import { checkText, invalidArgument } from '../domain/errors.js';
 import { FIELD_NAME } from '../domain/index-settings.js';
-import { allOf, isFieldFilter } from '../domain/filter-tree.js';
+import { allOf } from '../domain/filter-tree.js';
 import { SEARCH_LIMITS, type FieldFilter, type FilterNode, type WeightedQuery } from '../domain/search.js';
 import { hasUnstorableText, jsonDepth, MAX_JSON_DEPTH } from '../domain/text.js';
 
@@ -68,10 +68,11 @@ export function checkWhere(filters: FieldFilter[] | undefined | null, where: Fil
     if (n === null || typeof n !== 'object' || Array.isArray(n)) throw invalidArgument('a filter node object', name, n);
     const keys = (['and', 'or', 'not', 'field'] as const).filter((k) => Object.hasOwn(n, k) && (n as Record<string, unknown>)[k] != null);
     if (keys.length !== 1) throw invalidArgument('exactly one of and, or, not, field', name, n);
-    if (isFieldFilter(n)) return checkFieldFilter(n, name);
-    if ('not' in n) return { not: walk(n.not, `${name}.not`, depth + 1) };
-    const op = 'and' in n ? 'and' : 'or';
-    const children: unknown = 'and' in n ? n.and : n.or;
+    // By the key that is set: GraphQL clients send the others as null.
+    const op = keys[0]!;
+    if (op === 'field') return checkFieldFilter(n as FieldFilter, name);
+    if (op === 'not') return { not: walk((n as { not: FilterNode }).not, `${name}.not`, depth + 1) };
+    const children: unknown = (n as Record<string, unknown>)[op];
     if (!Array.isArray(children)) throw invalidArgument('a list of filter nodes', `${name}.${op}`, children);
     const checked = children.map((c: FilterNode, i) => walk(c, `${name}.${op}[${i}]`, depth + 1));
     return op === 'and' ? { and: checked } : { or: checked };

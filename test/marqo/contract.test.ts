@@ -337,6 +337,30 @@ describe('search', () => {
     expect(await ids('size:300')).toEqual(['red']);
     expect(await ids('colour IN (green, blue)')).toEqual(['blue', 'green']);
     expect(JSON.parse(mq.sent.at(-1)!.body!).filter).toBe('colour IN (green, blue)');
+    // The same tree through GraphQL's where: the same hits and scores.
+    const filterString = 'flag:true AND NOT (colour:green OR size:{* TO 250})';
+    const viaMarqo = await mq.index('shots').search({ q: 'red', filterString });
+    const where = {
+      and: [
+        { field: 'flag', in: [true, 'true'] },
+        {
+          not: {
+            or: [
+              { field: 'colour', eq: 'green' },
+              { field: 'size', lt: 250 },
+            ],
+          },
+        },
+      ],
+    };
+    const viaGraphql = (await gql(GQL_SEARCH, { index: 'shots', input: { q: 'red', where } })).search;
+    expect(viaGraphql.hits.map((h: any) => [h.id, h.score])).toEqual(viaMarqo.hits.map((h: any) => [h._id, h._score]));
+    const refused = (await gql(GQL_SEARCH, { index: 'shots', input: { q: 'red', where: { and: [], field: 'x', eq: 1 } } })).search;
+    expect(refused).toMatchObject({
+      __typename: 'LoupeError',
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/^Expected exactly one of and, or, not, field for where/),
+    });
     const bad = await raised(mq.index('shots').search({ q: 'red', filterString: 'colour:red AND (size:[1 TO 2]' }));
     expect(bad).toMatchObject({ status: 400, code: 'invalid_argument' });
     expect((bad.body as { message: string }).message).toMatch(/^Malformed filter string at position 29: expected "\)" to close/);

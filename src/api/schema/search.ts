@@ -24,6 +24,37 @@ const FilterInput = builder.inputType('FilterInput', {
   }),
 });
 
+/** A node of the boolean filter tree as GraphQL reads it (unset fields may come as null). */
+interface WhereShape {
+  and?: WhereShape[] | null;
+  or?: WhereShape[] | null;
+  not?: WhereShape | null;
+  field?: string | null;
+  eq?: unknown;
+  in?: unknown[] | null;
+  gt?: number | null;
+  gte?: number | null;
+  lt?: number | null;
+  lte?: number | null;
+}
+
+const WhereInput = builder.inputRef<WhereShape>('WhereInput').implement({
+  description: `A boolean filter tree (the one the Marqo filter strings parse to): exactly one of and, or, not, or a field condition (field with eq / in / gt / gte / lt / lte, as in FilterInput). At most ${SEARCH_LIMITS.maxFilterNodes} nodes, ${SEARCH_LIMITS.maxFilterDepth} levels; a document without the field fails a condition, so not of it passes`,
+  fields: (t) => ({
+    and: t.field({ type: [WhereInput], description: 'every child matches' }),
+    or: t.field({ type: [WhereInput], description: 'at least one child matches' }),
+    not: t.field({ type: WhereInput, description: 'the child does not match' }),
+    field: t.string(),
+    // The JSON scalar's input is `unknown`, which Pothos' shape check for an explicit input ref does not accept.
+    eq: t.field({ type: 'JSON', description: 'equal to this string, number, boolean or null' }) as never,
+    in: t.field({ type: ['JSON'], description: 'equal to one of these' }),
+    gt: t.float(),
+    gte: t.float(),
+    lt: t.float(),
+    lte: t.float(),
+  }),
+});
+
 const ImageQueryInput = builder.inputType('ImageQueryInput', {
   description: 'Search by image: a URL or an uploaded file (one of the two)',
   fields: (t) => ({
@@ -66,6 +97,7 @@ const SearchInput = builder.inputType('SearchInput', {
     offset: t.int({ defaultValue: SEARCH_DEFAULTS.offset }),
     after: t.string({ description: 'Cursor from a previous response (nextCursor); overrides offset' }),
     filters: t.field({ type: [FilterInput] }),
+    where: t.field({ type: WhereInput, description: 'A boolean filter tree, ANDed with filters' }),
     searchableAttributes: t.stringList({ description: 'Only match these fields' }),
     minScore: t.float({ description: 'Drop hits scoring below this (first-stage score)' }),
     rerank: t.field({ type: RerankInput }),
@@ -138,6 +170,7 @@ builder.queryFields((t) => ({
           lt: f.lt ?? undefined,
           lte: f.lte ?? undefined,
         })),
+        where: (input.where ?? undefined) as never,
         searchableAttributes: input.searchableAttributes ?? undefined,
         minScore: input.minScore ?? undefined,
         rerank: input.rerank

@@ -135,6 +135,8 @@ export type SearchInput = {
   rerank?: RerankInput | null | undefined;
   /** Only match these fields */
   searchableAttributes?: Array<string> | null | undefined;
+  /** A boolean filter tree, ANDed with filters */
+  where?: WhereInput | null | undefined;
 };
 
 export type SearchMethod =
@@ -180,6 +182,25 @@ export type VectorRefine =
   | 'SQ4'
   /** 8-bit scalar codes (dimension bytes a vector) */
   | 'SQ8';
+
+/** A boolean filter tree (the one the Marqo filter strings parse to): exactly one of and, or, not, or a field condition (field with eq / in / gt / gte / lt / lte, as in FilterInput). At most 256 nodes, 16 levels; a document without the field fails a condition, so not of it passes */
+export type WhereInput = {
+  /** every child matches */
+  and?: Array<WhereInput> | null | undefined;
+  /** equal to this string, number, boolean or null */
+  eq?: unknown;
+  field?: string | null | undefined;
+  gt?: number | null | undefined;
+  gte?: number | null | undefined;
+  /** equal to one of these */
+  in?: Array<unknown> | null | undefined;
+  lt?: number | null | undefined;
+  lte?: number | null | undefined;
+  /** the child does not match */
+  not?: WhereInput | null | undefined;
+  /** at least one child matches */
+  or?: Array<WhereInput> | null | undefined;
+};
 
 export type CreateIndexMutationVariables = Exact<{
   input: CreateIndexInput;
