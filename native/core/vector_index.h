@@ -32,7 +32,7 @@ struct VectorIndexOptions {
 struct SearchParams {
   int efSearch = 64;      // HNSW kinds: beam width
   int nprobe = 16;        // IVF_PQ: inverted lists visited
-  int refineFactor = 4;   // IVF_PQ with refine: k * refineFactor PQ candidates re-ranked by the refine codes
+  int refineFactor = 64;  // IVF_PQ with refine: k * refineFactor PQ candidates re-ranked by the refine codes
 };
 
 struct SearchResult {

@@ -38,7 +38,9 @@ export const VECTOR_INDEX_DEFAULTS = {
   pqM: 32,
   nprobe: 16,
   refine: 'sq8' as VectorRefine,
-  refineFactor: 4,
+  /** Measured (bench:capacity, 100k clustered 256-d): recall@10 0.39 at 4, 0.875 at 32, 0.951 at 64; a few
+   * hundred SQ8 re-scores cost microseconds. */
+  refineFactor: 64,
   /** hnsw_sq8: SQ8 only learns each dimension's range. */
   sq8TrainSize: 10_000,
   /** ivf_pq: 40 points per k-means centroid (FAISS asks for at least 39), for nlist and for PQ's 256. */
@@ -96,7 +98,7 @@ export function vectorIndexSettings(input: VectorIndexFields | null | undefined,
       pqM,
       nprobe: intIn(fields.nprobe, Math.min(d.nprobe, nlist), 1, nlist, 'vectorIndex.nprobe'),
       refine,
-      refineFactor: intIn(fields.refineFactor, d.refineFactor, 1, 64, 'vectorIndex.refineFactor'),
+      refineFactor: intIn(fields.refineFactor, d.refineFactor, 1, 256, 'vectorIndex.refineFactor'),
       trainSize: intIn(fields.trainSize, Math.min(MAX_TRAIN, d.trainPerCentroid * minTrain), minTrain, MAX_TRAIN, 'vectorIndex.trainSize'),
     });
   }

@@ -103,7 +103,7 @@ export class VectorIndex {
     const d = VECTOR_INDEX_DEFAULTS;
     const efSearch = checkInteger(t.efSearch ?? d.efSearch, 'efSearch', 1, 65_536);
     const nprobe = checkInteger(t.nprobe ?? d.nprobe, 'nprobe', 1, 65_536);
-    const refineFactor = checkInteger(t.refineFactor ?? d.refineFactor, 'refineFactor', 1, 64);
+    const refineFactor = checkInteger(t.refineFactor ?? d.refineFactor, 'refineFactor', 1, 256);
     return callNative('vectorIndex.search', () => this.raw.search(queries, k, efSearch, nprobe, refineFactor));
   }
 

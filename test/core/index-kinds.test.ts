@@ -52,7 +52,7 @@ describe('compressed vector index kinds', () => {
     expect(ivf).toMatchObject({
       __typename: 'Index',
       vectorIndex: 'IVF_PQ',
-      vectorIndexSpec: `ivf_pq?nlist=64&pqM=${pqM}&nprobe=16&refine=sq4&refineFactor=4&trainSize=10240`,
+      vectorIndexSpec: `ivf_pq?nlist=64&pqM=${pqM}&nprobe=16&refine=sq4&refineFactor=64&trainSize=10240`,
     });
     const sq8 = await create({ name: 'sq8', vectorIndexSpec: 'hnsw_sq8?hnswM=16&trainSize=15' });
     expect(sq8).toMatchObject({ vectorIndex: 'HNSW_SQ8', vectorIndexSpec: 'hnsw_sq8?hnswM=16&efSearch=64&trainSize=15' });

@@ -57,7 +57,7 @@ export const IndexRef = builder.objectRef<IndexView>('Index').implement({
       resolve: (r) => r.settings.ocr?.model ?? null,
     }),
     vectorIndexSpec: t.string({
-      description: 'The vector index with every parameter of its kind, e.g. ivf_pq?nlist=1024&pqM=32&nprobe=16&refine=sq8&refineFactor=4&trainSize=40960',
+      description: 'The vector index with every parameter of its kind, e.g. ivf_pq?nlist=1024&pqM=32&nprobe=16&refine=sq8&refineFactor=64&trainSize=40960',
       resolve: (r) => formatVectorIndexSpec(r.settings.vectorIndex),
     }),
     documentCount: t.int({ resolve: async (r, _a, ctx) => (r.counts ?? (await ctx.loupe.indexes.counts(r))).documents }),
@@ -90,7 +90,7 @@ const VectorIndexInput = builder.inputType('VectorIndexInput', {
     pqM: t.int({ description: 'IVF_PQ: bytes of PQ code a vector; divides the embedding dimension (default 32)' }),
     nprobe: t.int({ description: 'IVF_PQ: lists visited a search (default 16)' }),
     refine: t.field({ type: VectorRefineEnum, description: 'IVF_PQ: codes that re-rank the PQ candidates (default SQ8)' }),
-    refineFactor: t.int({ description: 'IVF_PQ: k × refineFactor candidates are re-ranked (default 4)' }),
+    refineFactor: t.int({ description: 'IVF_PQ: k × refineFactor candidates are re-ranked (default 64)' }),
     trainSize: t.int({
       description: 'HNSW_SQ8, IVF_PQ: vectors kept exact until this many arrive; the first trainSize train the codes (default 10000 / 40 × max(nlist, 256))',
     }),

@@ -159,7 +159,7 @@ export type VectorIndexInput = {
   pqM?: number | null | undefined;
   /** IVF_PQ: codes that re-rank the PQ candidates (default SQ8) */
   refine?: VectorRefine | null | undefined;
-  /** IVF_PQ: k × refineFactor candidates are re-ranked (default 4) */
+  /** IVF_PQ: k × refineFactor candidates are re-ranked (default 64) */
   refineFactor?: number | null | undefined;
   /** HNSW_SQ8, IVF_PQ: vectors kept exact until this many arrive; the first trainSize train the codes (default 10000 / 40 × max(nlist, 256)) */
   trainSize?: number | null | undefined;
