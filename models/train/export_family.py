@@ -262,7 +262,7 @@ def main():
     ap.add_argument('--clip-run', default=None, help='take the CLIP towers from this run (train_family.py --clip-only)')
     ap.add_argument('--dino-temperature', type=float, default=3.0, help='chosen on Google (training-style) scenes: v1/v2 recall peak at 2-4')
     ap.add_argument('--only', default='clip,dino,yolox,owl', help='which folders to write')
-    ap.add_argument('--clip-name', default='emoji-clip', help='folder name of the CLIP export (e.g. emoji-clip-multilingual)')
+    ap.add_argument('--clip-name', default='emoji-clip', help='folder name of the CLIP export (e.g. a candidate name beside the shipped one)')
     ap.add_argument('--owl-form', default='head', choices=('head', 'cosine'),
                     help="'head': the trained OWL head (train_owl.py, owl_head.pt in --run); 'cosine': the CLIP towers "
                          "scored by calibrated cosine (calibrate_owl.py, owl_calibration.json in --clip-run)")

@@ -3,17 +3,17 @@
 # pass --device cuda) and exports the contract folders:
 #   1. (LOUPE_TRAIN_DETECTORS=1 only) the family run: shared backbone with DINO attention and the YOLOX head, 100 min;
 #      exports models/emoji-dino and models/emoji-yolox. Default: keep the shipped ones.
-#   2. the CLIP towers: (a) distill_text.py, 4 min: the new subword text tower learns, from text alone, to put every
-#      way of saying a class (names, templates, keywords, 26 other languages) where the shipped emoji-clip puts its
-#      English name; (b) the joint run, 24 min: both towers on renders of the 10 training styles, 32 px then 48 px, the
-#      image tower continuing from the shipped models/emoji-clip (CLIP_INIT; empty = both towers from scratch, which
-#      needs far longer on a CPU: see its MODEL_CARD). Becomes models/emoji-clip-multilingual (not the default).
-#   3. (LOUPE_TRAIN_OWL=1 only; the 2026-12-02 attempt was not shipped) the OWL head (train_owl.py, 10 min) on proposals of the emoji-yolox detector (rebuilt in torch from its ONNX
-#      file by from_onnx.py, so the exported graph proposes exactly what the shipped detector does); it also picks the
-#      default rerank minScore on training-style validation scenes; exports models/emoji-owl.
+#   2. the CLIP towers of the default models/emoji-clip: (a) distill_text.py, 40 min, then 25 more with stopword filler
+#      (30 % of the captions get 1-3 stopwords): a subword text tower learns, from text alone, to put every way of
+#      saying a class (names, templates, keywords, 26 other languages) where the bag-of-words tower of
+#      models/emoji-clip-words puts its English name; (b) compose_clip.py joins it to emoji-clip-words' image tower,
+#      unchanged (train_family.py --minutes 0 only loads it), so image embeddings are exactly the previous default's.
+#   3. emoji-owl: calibrate_owl.py fits the cosine-form OWL graph (yolox proposals scored by the new towers) on
+#      training-style validation scenes; export_family.py --owl-form cosine writes models/emoji-owl.
+#   (LOUPE_TRAIN_OWL=1: the trained OWL head of train_owl.py instead, tried 2026-12-02 and not shipped.)
 # Every run checkpoints under .cache/train/ and resumes when started again. Debian's torch: apt-get install
 # python3-torch python3-torchvision python3-onnx python3-numpy python3-pil libopenblas0-pthread. Never run in CI.
-# Options pass through to the training runs (e.g. --minutes 40 --device cuda --threads 2).
+# Options pass through to the detector family run (e.g. --minutes 40 --device cuda --threads 2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
@@ -25,19 +25,18 @@ if [ "${LOUPE_TRAIN_DETECTORS:-0}" = 1 ]; then
   $PY models/train/export_family.py --run "$FAMILY" --only dino,yolox
 fi
 $PY models/train/from_onnx.py --yolox models/emoji-yolox --out .cache/train/family-shipped
-CLIP_INIT=${CLIP_INIT-models/emoji-clip}
-# The teacher (and the image tower's start) must be a bag-of-words (WordLevel) CLIP folder of this family: the shipped
-# default models/emoji-clip is one.
-if [ -n "$CLIP_INIT" ]; then
-  CLIP_INIT=$(realpath "$CLIP_INIT")
-  (cd models/train && $PY distill_text.py --teacher "$CLIP_INIT" --out "$PWD/../../.cache/train/text-distill" --minutes 4)
-  WARM=(--init-image "$CLIP_INIT" --init-text .cache/train/text-distill/text.pt --distill-text "$CLIP_INIT" --freeze-image-frac 0.1 --image-lr-mult 0.5 --lr 2e-3 --minutes 24)
-else
-  WARM=(--minutes 100)
-fi
-$PY models/train/train_family.py --clip-only --crop 48 --warmup-crop 32 --warmup-frac 0.4 --crops 256 --label-smoothing 0 "${WARM[@]}" --out "$CLIP_RUN" "$@"
-$PY models/train/export_family.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --only clip --clip-name emoji-clip-multilingual
+# The teacher and the image tower: the bag-of-words (WordLevel) CLIP folder of this family.
+TEACHER=$(realpath "${CLIP_TEACHER:-models/emoji-clip-words}")
+T=$PWD/.cache/train
+(cd models/train && $PY distill_text.py --teacher "$TEACHER" --out "$T/text-distill" --minutes 40 --threads 1)
+(cd models/train && $PY distill_text.py --teacher "$TEACHER" --init "$T/text-distill/text.pt" --out "$T/text-filler" --filler-p 0.3 --lr 1.5e-3 --minutes 25 --threads 1)
+$PY models/train/train_family.py --clip-only --fixed-text "$TEACHER" --init-image "$TEACHER" --crop 32 --minutes 0 --out "$T/image-shipped"
+$PY models/train/compose_clip.py --image-run "$T/image-shipped" --text "$T/text-filler" --out "$CLIP_RUN"
+$PY models/train/export_family.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --only clip --clip-name emoji-clip
 if [ "${LOUPE_TRAIN_OWL:-0}" = 1 ]; then
   $PY models/train/train_owl.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --minutes 10
   $PY models/train/export_family.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --only owl
+else
+  $PY models/train/calibrate_owl.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN"
+  $PY models/train/export_family.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --only owl --owl-form cosine
 fi

@@ -1,4 +1,4 @@
-// The subword tokenizer of models/emoji-clip-multilingual: Loupe's TextTokenizer (Node, @huggingface/tokenizers) must give the same
+// The subword tokenizer of models/emoji-clip: Loupe's TextTokenizer (Node, @huggingface/tokenizers) must give the same
 // ids as the Python tokenizer the towers were trained with (models/train/wordpiece.py), on names, keywords and names
 // in other languages plus odd input (accents, CJK, punctuation, emoji, over-long words), written by export_family.py.
 import { readFileSync } from 'node:fs';
@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TextTokenizer } from '../../src/models/tokenizer.js';
 
-const dir = join(import.meta.dirname, '../../models/emoji-clip-multilingual');
+const dir = join(import.meta.dirname, '../../models/emoji-clip');
 const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/emoji-tokenizer.json'), 'utf8')) as {
   max_tokens: number;
   cases: { text: string; ids: number[] }[];
 };
 
-describe('emoji-clip-multilingual WordPiece tokenizer', () => {
+describe('emoji-clip WordPiece tokenizer', () => {
   const tokenizer = new TextTokenizer(dir, JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')),
     JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')), { maxLength: fixture.max_tokens });
 
