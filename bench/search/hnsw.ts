@@ -1,5 +1,6 @@
 // HNSW at scale through the addon: build time of n × 256-d clustered unit vectors (added in pages, as a replay
 // does), recall@10 against the exact flat index over the same vectors at the default efSearch, and latency of both.
+import { VECTOR_INDEX_DEFAULTS } from '../../src/domain/vector-index.js';
 import { VectorIndex } from '../../src/native/vector-index.js';
 import { mulberry32 } from '../../src/demo/scenes.js';
 import { clusteredUnitVectors, percentile, randomUnitVectors } from './stats.js';
@@ -16,7 +17,7 @@ export interface HnswRow {
 export async function benchHnsw(n: number, opts: { dim?: number; queries?: number; efSearch?: number; page?: number } = {}): Promise<HnswRow> {
   const dim = opts.dim ?? 256;
   const nq = opts.queries ?? 200;
-  const efSearch = opts.efSearch ?? 64; // the index default (IndexService)
+  const efSearch = opts.efSearch ?? VECTOR_INDEX_DEFAULTS.efSearch; // the index default
   const page = opts.page ?? 50_000;
   const rnd = mulberry32(7);
   const centers = randomUnitVectors(Math.max(16, Math.round(n / 1000)), dim, rnd);

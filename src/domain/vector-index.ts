@@ -33,7 +33,8 @@ export type VectorIndexFields = { kind?: string | null } & { [K in Exclude<keyof
 
 export const VECTOR_INDEX_DEFAULTS = {
   hnswM: 32,
-  efSearch: 64,
+  /** Measured (bench:capacity, 1M clustered 256-d, HNSW32): recall@10 0.938 at 64, 0.984 at 128 for 0.14 ms more p50. */
+  efSearch: 128,
   nlist: 1024,
   pqM: 32,
   nprobe: 16,

@@ -72,4 +72,25 @@ export class ApiKeyRepository {
   async touch(id: number, at: Date): Promise<void> {
     await this.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: at } });
   }
+
+  /**
+   * The key's shared token bucket (table rate_buckets): refills it by the time elapsed at `rate` up to `burst`, takes
+   * up to `want` whole tokens, in one statement (the row lock orders concurrent replicas). Returns what was taken and
+   * what is left. A bucket seen for the first time starts full.
+   */
+  async leaseTokens(keyId: number, limits: { rate: number; burst: number }, want: number): Promise<{ taken: number; left: number }> {
+    const { rate, burst } = limits;
+    const [row] = await this.prisma.$queryRaw<{ taken: number; tokens: number }[]>`
+      WITH t AS (SELECT now() AS at)
+      INSERT INTO rate_buckets AS b (key_id, tokens, taken, updated_at)
+      SELECT ${keyId}::int, ${burst}::float8 - LEAST(${want}::float8, floor(${burst}::float8)), LEAST(${want}::float8, floor(${burst}::float8)), t.at FROM t
+      ON CONFLICT (key_id) DO UPDATE SET
+        taken = LEAST(${want}::float8, floor(LEAST(${burst}::float8, b.tokens + ${rate}::float8 * GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated_at)::float8)))),
+        tokens = LEAST(${burst}::float8, b.tokens + ${rate}::float8 * GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated_at)::float8))
+          - LEAST(${want}::float8, floor(LEAST(${burst}::float8, b.tokens + ${rate}::float8 * GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated_at)::float8)))),
+        updated_at = GREATEST(b.updated_at, now())
+      RETURNING b.taken, b.tokens`;
+    if (!row) throw new Error(`rate bucket of key ${keyId}: the lease returned no row`);
+    return { taken: Number(row.taken), left: Number(row.tokens) };
+  }
 }

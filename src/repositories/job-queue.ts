@@ -34,9 +34,24 @@ function graphileLogger(log: Logger): GraphileLogger {
   });
 }
 
-/** Installs or upgrades graphile-worker's schema (idempotent, locked against concurrent starters). */
+/** Serializes queue schema installs: "Loupe" + 1 (the migration runner holds "Loupe"). */
+const QUEUE_INSTALL_LOCK = 0x4c6f757066;
+
+/**
+ * Installs or upgrades graphile-worker's schema (idempotent). graphile-worker 0.16 does not lock its first install:
+ * two processes starting on a fresh database both ran CREATE SCHEMA graphile_worker and one failed (duplicate key in
+ * pg_namespace), so Loupe holds a session advisory lock around it.
+ */
 export async function installQueue(databaseUrl: string, log: Logger): Promise<void> {
-  await runMigrations({ connectionString: databaseUrl, logger: graphileLogger(log) });
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [QUEUE_INSTALL_LOCK]);
+    await runMigrations({ connectionString: databaseUrl, logger: graphileLogger(log) });
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [QUEUE_INSTALL_LOCK]).catch(() => undefined);
+    await client.end();
+  }
 }
 
 /** Unlocks the jobs of dead Loupe queue workers; finishes jobs that used up their attempts. Any process may run it. */

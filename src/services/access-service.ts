@@ -8,7 +8,7 @@ import { preview } from '../domain/text.js';
 import type { Logger } from '../log.js';
 import { isLoopbackAddress } from '../repositories/address-policy.js';
 import type { ApiKeyRepository, StoredApiKey } from '../repositories/api-key-repository.js';
-import { TokenBuckets, type BucketLimits } from './rate-limiter.js';
+import { SharedTokenBuckets, TokenBuckets, type BucketLimits } from './rate-limiter.js';
 
 export interface AccessOptions {
   mode: AuthMode;
@@ -63,7 +63,8 @@ export function presentedKey(headers: HeaderSource): string | null {
 
 export class AccessService {
   private readonly cache = new Map<string, { key: StoredApiKey | null; until: number }>();
-  private readonly buckets = new TokenBuckets();
+  /** Requests per key: one bucket per key in Postgres, shared by every replica (leased a few tokens at a time). */
+  private readonly buckets: SharedTokenBuckets;
   /** Failed authentications per client address: each may cost a database lookup, so they are rate-limited. */
   private readonly failures = new TokenBuckets();
   private readonly failureLimits: BucketLimits;
@@ -81,6 +82,9 @@ export class AccessService {
     this.loopback = isLoopbackHost(options.host);
     this.required = options.mode === 'on' || (options.mode === 'auto' && !this.loopback);
     this.failureLimits = { rate: Math.max(options.authFailuresPerMinute, 1e-6) / 60, burst: Math.max(options.authFailureBurst, 1) };
+    this.buckets = new SharedTokenBuckets(repo, (e) =>
+      this.log.warn('shared rate limits unavailable (database); this replica enforces its own until it is back', { error: e.message }),
+    );
   }
 
   /**
@@ -176,7 +180,7 @@ export class AccessService {
       this.failures.take(client, this.failureLimits);
       throw new RequestError('UNAUTHENTICATED', 'Unknown or revoked API key');
     }
-    const taken = this.buckets.take(String(stored.id), { rate: stored.ratePerSec ?? this.options.ratePerSecond, burst: stored.burst ?? this.options.burst });
+    const taken = await this.buckets.take(stored.id, { rate: stored.ratePerSec ?? this.options.ratePerSecond, burst: stored.burst ?? this.options.burst });
     if (!taken.ok)
       throw new RequestError('RATE_LIMITED', `Rate limit exceeded for key ${stored.prefix}; retry in ${taken.retryAfterSeconds} s`, taken.retryAfterSeconds);
     this.touch(stored.id);

@@ -54,8 +54,8 @@ describe('compressed vector index kinds', () => {
       vectorIndex: 'IVF_PQ',
       vectorIndexSpec: `ivf_pq?nlist=64&pqM=${pqM}&nprobe=16&refine=sq4&refineFactor=64&trainSize=10240`,
     });
-    const sq8 = await create({ name: 'sq8', vectorIndexSpec: 'hnsw_sq8?hnswM=16&trainSize=15' });
-    expect(sq8).toMatchObject({ vectorIndex: 'HNSW_SQ8', vectorIndexSpec: 'hnsw_sq8?hnswM=16&efSearch=64&trainSize=15' });
+    const sq8 = await create({ name: 'sq8', vectorIndexSpec: 'hnsw_sq8?hnswM=16&trainSize=30' });
+    expect(sq8).toMatchObject({ vectorIndex: 'HNSW_SQ8', vectorIndexSpec: 'hnsw_sq8?hnswM=16&efSearch=128&trainSize=30' });
   });
 
   it('rejects what cannot be built with INVALID_INPUT and a message naming the parameter', async () => {
@@ -75,7 +75,7 @@ describe('compressed vector index kinds', () => {
     }
   });
 
-  it('searches through HNSW_SQ8 once trained (3 images × 10 chunks ≥ trainSize 15)', async () => {
+  it('searches through HNSW_SQ8 once trained (3 images × 10 chunks = trainSize 30: SQ8 learns the range of every vector, whatever order the queue indexed them in)', async () => {
     const documents = ['red', 'blue', 'green'].map((id) => ({ id, fields: { image: `${id}.png` } }));
     expect((await t.gql(ADD, { index: 'sq8', documents })).addDocuments).toMatchObject({ succeeded: 3, failed: 0 });
     const record = await t.loupe.indexes.get('sq8');
@@ -93,7 +93,7 @@ describe('loupe index --vector-index', () => {
     const server = await startServer(t.loupe, createLogger({}, 'error'));
     try {
       const { stderr } = await cli(['index', t.imageRoot, '--index', 'cli-sq8', '--vector-index', 'hnsw_sq8?trainSize=5', '--url', server.url]);
-      expect(stderr).toMatch(/created index "cli-sq8" \(simple, hnsw_sq8\?hnswM=32&efSearch=64&trainSize=5\)/);
+      expect(stderr).toMatch(/created index "cli-sq8" \(simple, hnsw_sq8\?hnswM=32&efSearch=128&trainSize=5\)/);
       expect(stderr).toMatch(/indexed 3 of 3 into "cli-sq8"/);
       const bad = await cli(['index', t.imageRoot, '--index', 'cli-bad', '--vector-index', 'ivf_pq?nlist=0', '--url', server.url]).catch(
         (e: { code: number; stderr: string }) => e,

@@ -265,9 +265,11 @@ describe('crash safety', () => {
       UNION ALL SELECT 'sequence above last_seq', count(*) FROM chunks c JOIN indexes i ON i.id = c.index_id WHERE c.seq > i.last_seq
       UNION ALL SELECT 'deletion above last_seq', count(*) FROM chunk_deletions x JOIN indexes i ON i.id = x.index_id WHERE x.seq > i.last_seq`);
     for (const r of orphans.rows) expect(Number(r.n), r.what).toBe(0);
-    // Uploaded images are stored whole under their sha256.
+    // Uploaded images are stored whole under their sha256, in Postgres (table uploads) since issue 14.
     for (const d of docs) {
-      const bytes = readFileSync(join(dataDir, 'uploads', d.media.image.ref));
+      const stored = (await db.query<{ bytes: Buffer }>('SELECT bytes FROM uploads WHERE sha256 = $1', [d.media.image.ref])).rows;
+      expect(stored.length, `upload of ${d.external_id}`).toBe(1);
+      const bytes = stored[0]!.bytes;
       expect(createHash('sha256').update(bytes).digest('hex'), d.external_id).toBe(d.media.image.ref);
       expect([d.media.image.width, d.media.image.height]).toEqual([W, H]);
     }

@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestLoupe, type TestLoupe } from '../helpers/loupe.js';
-import { isLoopbackHost, presentedKey } from '../../src/services/access-service.js';
+import { AccessService, isLoopbackHost, presentedKey } from '../../src/services/access-service.js';
+import { ApiKeyRepository } from '../../src/repositories/api-key-repository.js';
+import { createLogger } from '../../src/log.js';
 import { TokenBuckets } from '../../src/services/rate-limiter.js';
 
 const LIST = '{ indexes { name } }';
@@ -134,6 +136,28 @@ describe('with keys required (LOUPE_AUTH=on)', () => {
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     // Another key is not affected.
     expect((await post(t, LIST, {}, { 'x-api-key': reader })).status).toBe(200);
+  });
+
+  it('holds a key to its rate across replicas: two servers on one database share its bucket', async () => {
+    const { key } = await t.loupe.access.createKey({ role: 'read', ratePerSec: 0.01, burst: 6 });
+    // A second replica: its own AccessService (own caches and leases) over the same Postgres.
+    const options = { mode: 'on' as const, host: '127.0.0.1', ratePerSecond: 50, burst: 100, authFailuresPerMinute: 30, authFailureBurst: 10 };
+    const other = new AccessService(new ApiKeyRepository(t.loupe.database.prisma), options, createLogger({ test: true }, 'error'));
+    const headers = new Headers({ 'x-api-key': key });
+    const outcomes = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        (i % 2 ? other : t.loupe.access).authenticate(headers, '127.0.0.1').then(
+          () => 'ok',
+          (e: { code?: string }) => e.code,
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === 'ok').length).toBe(6);
+    expect(outcomes.filter((o) => o === 'RATE_LIMITED').length).toBe(10);
+    const [row] = await t.loupe.database.prisma.$queryRaw<
+      { tokens: number }[]
+    >`SELECT tokens FROM rate_buckets b JOIN api_keys k ON k.id = b.key_id WHERE k.prefix = ${key.slice(0, 11)}`;
+    expect(row!.tokens).toBeLessThan(1);
   });
 
   it('checks key options with the standard message', async () => {

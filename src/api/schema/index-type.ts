@@ -85,7 +85,7 @@ const VectorIndexInput = builder.inputType('VectorIndexInput', {
   fields: (t) => ({
     kind: t.field({ type: VectorIndexKindEnum, description: 'FLAT (exact, default), HNSW, HNSW_SQ8 or IVF_PQ' }),
     hnswM: t.int({ description: 'HNSW, HNSW_SQ8: graph degree (default 32)' }),
-    efSearch: t.int({ description: 'HNSW, HNSW_SQ8: search beam width (default 64)' }),
+    efSearch: t.int({ description: 'HNSW, HNSW_SQ8: search beam width (default 128)' }),
     nlist: t.int({ description: 'IVF_PQ: inverted lists (default 1024)' }),
     pqM: t.int({ description: 'IVF_PQ: bytes of PQ code a vector; divides the embedding dimension (default 32)' }),
     nprobe: t.int({ description: 'IVF_PQ: lists visited a search (default 16)' }),

@@ -145,7 +145,7 @@ export type SearchMethod =
   | 'TENSOR';
 
 export type VectorIndexInput = {
-  /** HNSW, HNSW_SQ8: search beam width (default 64) */
+  /** HNSW, HNSW_SQ8: search beam width (default 128) */
   efSearch?: number | null | undefined;
   /** HNSW, HNSW_SQ8: graph degree (default 32) */
   hnswM?: number | null | undefined;
