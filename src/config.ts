@@ -41,6 +41,8 @@ export interface LoupeConfig {
   searchVerifyMs: number;
   /** A filtered tensor search scores up to this many matching chunks exactly; beyond, FAISS hits are post-filtered. */
   filterExactMax: number;
+  /** Text-query embeddings kept per model (LOUPE_QUERY_CACHE_SIZE; 0 turns the cache off). */
+  queryCacheSize: number;
   /** API keys: `auto` = required unless listening on loopback; `on` = always; `off` = never (warned off loopback). */
   auth: AuthMode;
   /** Origins allowed to call the API from a browser (CORS); same-origin requests are always allowed. */
@@ -138,6 +140,7 @@ export function loadConfig(overrides: Partial<LoupeConfig> = {}): LoupeConfig {
     snapshotEvery: envInt('LOUPE_SNAPSHOT_EVERY', 2_000),
     searchVerifyMs: envInt('LOUPE_SEARCH_VERIFY_MS', 5_000),
     filterExactMax: envInt('LOUPE_FILTER_EXACT_MAX', 50_000),
+    queryCacheSize: envInt('LOUPE_QUERY_CACHE_SIZE', 1024),
     auth: envAuth(),
     corsOrigins: envList('LOUPE_CORS_ORIGINS'),
     rateLimitPerSecond: envInt('LOUPE_RATE_LIMIT', 50),

@@ -4,6 +4,7 @@ import type { ChunkInfo, StoredDocument } from '../domain/documents.js';
 import type { OcrChunkData } from '../domain/ocr.js';
 import type { Box, DocumentFields } from '../domain/types.js';
 import type { Db } from './db/database.js';
+import type pg from 'pg';
 import { fieldsSql, filterSql } from './filter-sql.js';
 
 export type { ChunkInfo, StoredDocument } from '../domain/documents.js';
@@ -96,8 +97,15 @@ function boxOf(r: { x1: number | null; y1: number | null; x2: number | null; y2:
   return r.x1 === null || r.y1 === null || r.x2 === null || r.y2 === null ? null : { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 };
 }
 
+/** A search page's documents, as a prepared statement on the pool (no ORM on the hot path). */
+const DOCUMENTS_BY_PKS = 'SELECT id, external_id, fields, media, created_at, updated_at FROM documents WHERE id = ANY($1::bigint[])';
+
 export class DocumentRepository {
-  constructor(private readonly prisma: Db) {}
+  constructor(
+    private readonly prisma: Db,
+    /** When given, byPks reads through it directly (see Database.pool). */
+    private readonly pool: pg.Pool | null = null,
+  ) {}
 
   /** Inserts or replaces one document and all its chunks in one transaction (see replaceMany). */
   async replace(indexId: number, externalId: string, fields: DocumentFields, media: Record<string, MediaInfo>, chunks: NewChunk[]): Promise<WriteOutcome> {
@@ -209,7 +217,18 @@ export class DocumentRepository {
   }
 
   async byPks(pks: bigint[]): Promise<Map<bigint, StoredDocument>> {
-    const rows = pks.length ? await this.prisma.document.findMany({ where: { id: { in: pks } } }) : [];
+    if (!pks.length) return new Map();
+    if (this.pool) {
+      type Row = { id: string; external_id: string; fields: unknown; media: unknown; created_at: Date; updated_at: Date };
+      const { rows } = await this.pool.query<Row>({ name: 'loupe_documents_by_pks', text: DOCUMENTS_BY_PKS, values: [pks.map(String)] });
+      return new Map(
+        rows.map((r) => {
+          const id = BigInt(r.id);
+          return [id, this.toStored({ id, externalId: r.external_id, fields: r.fields, media: r.media, createdAt: r.created_at, updatedAt: r.updated_at })];
+        }),
+      );
+    }
+    const rows = await this.prisma.document.findMany({ where: { id: { in: pks } } });
     return new Map(rows.map((d) => [d.id, this.toStored(d)]));
   }
 

@@ -108,7 +108,7 @@ export async function createLoupe(config: LoupeConfig, log: Logger, role: LoupeR
   const metrics = new LoupeMetrics();
   const access = createAccess(config, database, log.child({ component: 'access' }));
   const indexRepo = new IndexRepository(database.prisma);
-  const docRepo = new DocumentRepository(database.prisma);
+  const docRepo = new DocumentRepository(database.prisma, database.pool);
   const feed = new ChangeFeed(database.databaseUrl, log.child({ component: 'change-feed' }));
   await feed.start();
   const vectors = new VectorStore(
@@ -173,6 +173,7 @@ export async function createLoupe(config: LoupeConfig, log: Logger, role: LoupeR
     models,
     maxPixels: config.maxImagePixels,
     filterExactMax: config.filterExactMax,
+    queryCacheSize: config.queryCacheSize,
   });
   const media = new MediaService(documents, loader, uploads);
   const jobs = new IndexingJobBoard(tasks, { onJobChange: (fn) => feed.onJobChange(fn), announce: (payload) => tasks.announce(payload) });

@@ -22,6 +22,7 @@ import type { ChunkMeta } from '../repositories/chunk-map.js';
 import type { ChunkConstraint, LexicalMatch } from '../repositories/document-repository.js';
 import type { EmbeddingModel, ImageDecoder, ImageLoader, ModelProvider, SearchDocuments, SearchIndexes, SearchMedia, SearchVectors } from './ports.js';
 import { checkWeighted, checkWhere, decodeCursor, encodeCursor } from './search-request.js';
+import { QueryEmbeddingCache } from './query-cache.js';
 
 /** What a search reads; every member is a port, so unit tests pass fakes (test/unit/search-service.test.ts). */
 export interface SearchDeps {
@@ -38,6 +39,8 @@ export interface SearchDeps {
   maxPixels: number;
   /** Up to this many matching chunks a filtered search scores them all exactly instead of post-filtering FAISS hits. */
   filterExactMax?: number;
+  /** Text-query embeddings kept per model (LRU entries; 0: none). Default 1024. */
+  queryCacheSize?: number;
 }
 
 const RRF_K = 60;
@@ -66,6 +69,7 @@ export class SearchService {
   private readonly vectors: SearchVectors;
   private readonly models: ModelProvider;
   private readonly filterExactMax: number;
+  private readonly queryCache: QueryEmbeddingCache;
 
   constructor(private readonly deps: SearchDeps) {
     this.indexes = deps.indexes;
@@ -73,6 +77,7 @@ export class SearchService {
     this.vectors = deps.vectors;
     this.models = deps.models;
     this.filterExactMax = deps.filterExactMax ?? 50_000;
+    this.queryCache = new QueryEmbeddingCache(deps.queryCacheSize ?? 1024);
   }
 
   async search(indexName: string, req: SearchRequest): Promise<SearchResponse> {
@@ -276,7 +281,7 @@ export class SearchService {
       return { vector: await model.embedImages(pixels, 1), image };
     }
     // A text with no words the model knows embeds to zeros: every score is 0, still a valid (empty-handed) answer.
-    return { vector: await model.embedTexts([q]), image: null };
+    return { vector: await this.queryCache.embed(model, q), image: null };
   }
 
   /** The L2-normalised weighted sum of the parts' embeddings; `guide` is the image part a reranker is guided by. */

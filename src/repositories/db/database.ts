@@ -1,6 +1,7 @@
 // Opens Loupe's database: the configured server or an embedded one, migrated, with a Prisma client.
 import { join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../../generated/prisma/client.js';
 import { repoRoot, type LoupeConfig } from '../../config.js';
 import { defaultPgDataDir, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres.js';
@@ -10,6 +11,9 @@ export type Db = InstanceType<typeof PrismaClient>;
 
 export interface Database {
   prisma: Db;
+  /** The connection pool under `prisma`, for the few hot-path reads that skip the ORM (a search's documents read:
+   * 0.6 ms through pg against 3.0 ms through Prisma, bench/README.md). */
+  pool: pg.Pool;
   databaseUrl: string;
   embedded: boolean;
   /** Resolves when the database answers a trivial query (the readiness check); rejects otherwise. */
@@ -27,10 +31,12 @@ export async function openDatabase(config: LoupeConfig): Promise<Database> {
     url = embedded.databaseUrl;
   }
   await applyMigrations(url, join(repoRoot, 'prisma', 'migrations'));
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   await prisma.$connect();
   return {
     prisma,
+    pool,
     databaseUrl: url,
     embedded: embedded !== null,
     async ping() {
@@ -38,6 +44,7 @@ export async function openDatabase(config: LoupeConfig): Promise<Database> {
     },
     async close(options = {}) {
       await prisma.$disconnect();
+      await pool.end(); // Prisma leaves a pool it was given open
       if (options.leaveRunning && embedded?.adopted) return;
       await embedded?.stop();
     },
