@@ -284,8 +284,10 @@ try {
       const st = stat(s.set);
       st.queries++;
       const siblings = [...owners.get(q)!].filter((id) => id !== s.id);
+      // Typed as a user would: the word as written, less punctuation around it ("831.39", not "83139").
+      const typed = w.text.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').toLowerCase();
       const res = await loupe.search.search('ocr-bench', {
-        q,
+        q: typed,
         method: 'LEXICAL',
         limit: 1 + siblings.length,
       });
@@ -293,7 +295,7 @@ try {
       const top = res.hits.find((h) => !siblings.includes(h.id));
       const box = top?.highlights[0]?.box;
       if (top?.id === s.id && box && (iou(box, l.box) >= 0.5 || (w.box !== null && iou(box, w.box) >= 0.5))) st.hits++;
-      else if (process.env.LOUPE_BENCH_VERBOSE) console.log('miss', s.id, q, top?.id, JSON.stringify(box), JSON.stringify(w.box), JSON.stringify(l.box));
+      else if (process.env.LOUPE_BENCH_VERBOSE) console.log('miss', s.id, typed, top?.id, JSON.stringify(box), JSON.stringify(w.box), JSON.stringify(l.box));
     }
   }
 } finally {

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { invalidArgument } from '../domain/errors.js';
-import { UNSUPPORTED_SCRIPT_NOTE, type OcrLine, type OcrReading, type OcrSkipped, type OcrWord } from '../domain/ocr.js';
+import { UNSUPPORTED_SCRIPT_NOTE, type OcrLine, type OcrReading, type OcrSkipped } from '../domain/ocr.js';
 import type { Box, DecodedImage } from '../domain/types.js';
 import { modelLog, type Logger } from '../log.js';
 import { checkImage } from '../native/check.js';
@@ -22,6 +22,7 @@ import { recordInference } from './clip-model.js';
 import { checkSessionIo, MODEL_CONTRACTS, modelInvalid } from './contract.js';
 import { isObject, loadModelFolder, type JsonObject } from './folder.js';
 import { createSession, type ExecutionProvider } from './session.js';
+import { inkBounds } from './ocr-ink.js';
 
 export interface OcrModelOptions {
   provider?: ExecutionProvider;
@@ -160,6 +161,26 @@ export function readable(text: string, probs: ArrayLike<number>, confidence: num
   return true;
 }
 
+/**
+ * A word's box in original pixels: the ink inside its quad (ocr-ink.ts) where the quad holds clear two-tone text,
+ * else the quad's bounds. `sx`, `sy`: decoded pixels per original pixel.
+ */
+function inkTight(image: DecodedImage, quad: number[], sx: number, sy: number): Box {
+  const ink = inkBounds(
+    image,
+    quad.map((v, i) => (i % 2 === 0 ? v * sx : v * sy)),
+  );
+  if (!ink) return bounds(quad);
+  const outer = bounds(quad);
+  const box = { x1: ink.x1 / sx, y1: ink.y1 / sy, x2: ink.x2 / sx, y2: ink.y2 / sy };
+  return {
+    x1: Math.max(outer.x1, Math.floor(box.x1)),
+    y1: Math.max(outer.y1, Math.floor(box.y1)),
+    x2: Math.min(outer.x2, Math.ceil(box.x2)),
+    y2: Math.min(outer.y2, Math.ceil(box.y2)),
+  };
+}
+
 export class OcrModel {
   private constructor(
     readonly id: string,
@@ -281,7 +302,7 @@ export class OcrModel {
           skipped[i] = { box: bounds(q), confidence, note: UNSUPPORTED_SCRIPT_NOTE };
           return;
         }
-        const words = this.words(decoded, from, to, stepWidth, widths[k]!, q, flip[i]!);
+        const words = this.words(decoded, from, to, stepWidth, widths[k]!, q, flip[i]!).map((w) => ({ text: w.text, box: inkTight(image, w.quad, sx, sy) }));
         lines[i] = { text: text.trim(), confidence, box: bounds(q), quad: q.map((v) => Math.round(v * 10) / 10), words };
       });
     }
@@ -310,7 +331,7 @@ export class OcrModel {
   }
 
   /**
-   * Words of one line: characters split at spaces; each word spans from halfway to the previous word to halfway to
+   * Words of one line (quads in original pixels): characters split at spaces; each word spans from halfway to the previous word to halfway to
    * the next (the recognizer's time steps say where each character was read), mapped onto the line's quad.
    */
   private words(
@@ -321,7 +342,7 @@ export class OcrModel {
     cropWidth: number,
     q: number[],
     flipped: boolean,
-  ): OcrWord[] {
+  ): { text: string; quad: number[] }[] {
     const spans: { text: string; first: number; last: number }[] = [];
     let current: { text: string; first: number; last: number } | null = null;
     for (let c = from; c < to; c++) {
@@ -350,7 +371,7 @@ export class OcrModel {
       const at = (s: number) => [q[0]! + s * (q[2]! - q[0]!), q[1]! + s * (q[3]! - q[1]!), q[6]! + s * (q[4]! - q[6]!), q[7]! + s * (q[5]! - q[7]!)];
       const [ax, ay, bx, by] = at(s0);
       const [cx, cy, dx, dy] = at(s1);
-      return { text: w.text, box: bounds([ax!, ay!, cx!, cy!, dx!, dy!, bx!, by!]) };
+      return { text: w.text, quad: [ax!, ay!, cx!, cy!, dx!, dy!, bx!, by!] };
     });
   }
 

@@ -44,7 +44,8 @@ export async function openDatabase(config: LoupeConfig): Promise<Database> {
     },
     async close(options = {}) {
       await prisma.$disconnect();
-      await pool.end(); // Prisma leaves a pool it was given open
+      // Prisma may or may not end a pool it was given; close() may be called twice.
+      if (!pool.ended) await pool.end();
       if (options.leaveRunning && embedded?.adopted) return;
       await embedded?.stop();
     },
