@@ -3,8 +3,8 @@
 // `{"error":{"code","message"}}` everywhere else.
 import type { ServerResponse } from 'node:http';
 
-export function sendJsonError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}, graphql = false): void {
-  const body = JSON.stringify(graphql ? { errors: [{ message, extensions: { code } }] } : { error: { code, message } });
+/** A JSON body (already serialized) with the headers every JSON answer outside yoga carries. */
+export function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}): void {
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
@@ -12,4 +12,8 @@ export function sendJsonError(res: ServerResponse, status: number, code: string,
     ...headers,
   });
   res.end(body);
+}
+
+export function sendJsonError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}, graphql = false): void {
+  sendJson(res, status, JSON.stringify(graphql ? { errors: [{ message, extensions: { code } }] } : { error: { code, message } }), headers);
 }

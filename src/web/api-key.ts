@@ -80,8 +80,11 @@ function keyDialog(): HTMLDialogElement {
     note,
   );
   dialog = h('dialog', { id: 'api-key-dialog', class: 'hit-dialog api-key-dialog', 'aria-labelledby': 'api-key-title' }, form);
-  dialog.addEventListener('close', () => {
-    const choice = dialog!.returnValue;
+  // Stored on submit, before the dialog closes: the dialog's close event comes a task later, and whatever runs as soon
+  // as the dialog is gone (a search the user starts, a test reading localStorage) must see the new key. Enter in the
+  // field submits with the first button (Save); Escape and Cancel do not store anything.
+  form.addEventListener('submit', (e) => {
+    const choice = ((e as SubmitEvent).submitter as HTMLButtonElement | null)?.value ?? 'save';
     if (choice !== 'save' && choice !== 'clear') return;
     storeApiKey(choice === 'save' ? input.value.trim() : '');
     window.dispatchEvent(new Event(API_KEY_CHANGED));

@@ -2,6 +2,7 @@
 // MarqoWebError carrying `code` and `type` (its IndexNotFoundError, IndexAlreadyExistsError, InvalidArgError, ...).
 // Every Loupe code (domain/errors.ts) and request refusal maps here, once.
 import type { ServerResponse } from 'node:http';
+import { sendJson } from '../http-errors.js';
 import { isLoupeError, RequestError, type ErrorCode, type RequestErrorCode } from '../../domain/errors.js';
 
 export interface MarqoErrorShape {
@@ -88,12 +89,5 @@ export function sendMarqoError(res: ServerResponse, status: number, code: string
     code: code.toLowerCase(),
     type: status >= 500 ? ('internal' as const) : ('invalid_request' as const),
   };
-  const body = marqoErrorBody(shape, message);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(body);
+  sendJson(res, status, marqoErrorBody(shape, message), headers);
 }

@@ -3,6 +3,7 @@
 // the Host rule; here they get the same keys, roles, rate limits, origin rule and body cap as GraphQL, then the same
 // services do the work. Every failure is answered in Marqo's error shape (errors.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../http-errors.js';
 import { allows, type Role } from '../../domain/access.js';
 import { internalMessage, LoupeError, RequestError } from '../../domain/errors.js';
 import { jsonDepth, MAX_JSON_DEPTH, preview } from '../../domain/text.js';
@@ -135,16 +136,6 @@ async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
   return body;
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}): void {
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(body);
-}
-
 const headerSource = (req: IncomingMessage) => ({
   get: (name: string) => {
     const v = req.headers[name.toLowerCase()];
@@ -190,16 +181,16 @@ export async function handleMarqoRequest(req: IncomingMessage, res: ServerRespon
     const notes = reply.notes ?? [];
     if (notes.length) log.info('marqo request mapped', { requestId, route: route.name, notes });
     // Header values are Latin-1: notes are ASCII-safe after encoding anything else.
-    send(res, reply.status ?? 200, JSON.stringify(reply.body), notes.length ? { 'x-loupe-note': notes.map((n) => encodeURI(n)) } : {});
+    sendJson(res, reply.status ?? 200, JSON.stringify(reply.body), notes.length ? { 'x-loupe-note': notes.map((n) => encodeURI(n)) } : {});
   } catch (e) {
     const known = marqoShapeOf(e);
     if (known) {
       if (e instanceof RequestError) loupe.metrics.rejected(e.code);
-      if (!res.headersSent) send(res, known.shape.status, marqoErrorBody(known.shape, (e as Error).message), known.headers);
+      if (!res.headersSent) sendJson(res, known.shape.status, marqoErrorBody(known.shape, (e as Error).message), known.headers);
       return;
     }
     log.error('marqo request failed', { requestId, route: routeName, error: (e as Error)?.stack ?? String(e) });
-    if (!res.headersSent) send(res, 500, marqoErrorBody({ status: 500, code: 'internal', type: 'internal' }, internalMessage(requestId || undefined)));
+    if (!res.headersSent) sendJson(res, 500, marqoErrorBody({ status: 500, code: 'internal', type: 'internal' }, internalMessage(requestId || undefined)));
     else res.destroy();
   }
 }
