@@ -2,7 +2,23 @@
 // derived from Postgres by the same rule (snapshot tagged with a sequence number, replay, rebuild when missing),
 // so a vector hit becomes a highlight without a Postgres round trip.
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { StoredDocument } from '../domain/documents.js';
 import type { Box } from '../domain/types.js';
+
+/** Documents kept beside the chunk map (most recently returned by a search first out last). */
+export const DOCUMENT_CACHE_SIZE = 20_000;
+
+/**
+ * The documents of recent search hits, kept as current as the chunk map: every chunk the map adds or removes forgets
+ * its document (a replaced document's old chunks are deleted and new ones added; a deleted one's are deleted), and a
+ * document read from Postgres is remembered only if no chunk change was applied while it was read.
+ */
+export interface DocumentCache {
+  document(pk: bigint): StoredDocument | undefined;
+  /** Changes applied so far: take it before reading documents, give it back to remember(). */
+  readonly epoch: number;
+  remember(documents: Iterable<StoredDocument>, epoch: number): void;
+}
 
 export interface ChunkMeta {
   documentPk: bigint;
@@ -22,8 +38,12 @@ interface ChunkFile {
   rows: Row[];
 }
 
-export class ChunkMap {
+export class ChunkMap implements DocumentCache {
   private readonly bySeq = new Map<bigint, ChunkMeta>();
+  private readonly documents = new Map<bigint, StoredDocument>();
+  private changes = 0;
+
+  constructor(private readonly documentCapacity = DOCUMENT_CACHE_SIZE) {}
 
   get size(): number {
     return this.bySeq.size;
@@ -34,11 +54,45 @@ export class ChunkMap {
   }
 
   set(seqs: BigInt64Array, metas: ChunkMeta[]): void {
-    seqs.forEach((s, i) => this.bySeq.set(s, metas[i]!));
+    this.changes++;
+    seqs.forEach((s, i) => {
+      const meta = metas[i]!;
+      this.bySeq.set(s, meta);
+      this.documents.delete(meta.documentPk);
+    });
   }
 
   delete(seqs: BigInt64Array): void {
-    for (const s of seqs) this.bySeq.delete(s);
+    this.changes++;
+    for (const s of seqs) {
+      const meta = this.bySeq.get(s);
+      if (!meta) continue;
+      this.documents.delete(meta.documentPk);
+      this.bySeq.delete(s);
+    }
+  }
+
+  get epoch(): number {
+    return this.changes;
+  }
+
+  /** A document of a search hit, if remembered since its chunks last changed. */
+  document(pk: bigint): StoredDocument | undefined {
+    const d = this.documents.get(pk);
+    if (d) {
+      this.documents.delete(pk); // most recently used last
+      this.documents.set(pk, d);
+    }
+    return d;
+  }
+
+  remember(documents: Iterable<StoredDocument>, epoch: number): void {
+    if (epoch !== this.changes || this.documentCapacity === 0) return;
+    for (const d of documents) {
+      this.documents.delete(d.pk);
+      this.documents.set(d.pk, d);
+    }
+    while (this.documents.size > this.documentCapacity) this.documents.delete(this.documents.keys().next().value!);
   }
 
   /** Atomic write (temp file + rename), tagged with the sequence number it is complete up to. */

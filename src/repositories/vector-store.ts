@@ -17,7 +17,7 @@ import { vectorIndexBuild } from '../domain/vector-index.js';
 import { VectorIndex, type VectorHits } from '../native/vector-index.js';
 import type { ChangeSource } from './change-feed.js';
 import type { ChunkLog } from './chunk-log.js';
-import { ChunkMap, type ChunkMeta } from './chunk-map.js';
+import { ChunkMap, type ChunkMeta, type DocumentCache } from './chunk-map.js';
 import type { IndexRepository } from './index-repository.js';
 import type { Logger } from '../log.js';
 
@@ -54,6 +54,8 @@ export interface SearchableIndex {
   search(query: Float32Array, k: number): Promise<VectorHits>;
   searchSubset(query: Float32Array, ids: BigInt64Array, k: number): Promise<VectorHits>;
   chunk(seq: bigint): ChunkMeta | undefined;
+  /** The documents of recent hits, as current as the chunk map (absent: read every page from Postgres). */
+  readonly documents?: DocumentCache;
 }
 
 /** What the store reads from Postgres: the index's last sequence number, and the chunk log (ports, so a unit test can fake them). */
@@ -139,6 +141,7 @@ export class VectorStore {
       search: (query, k) => index.search(query, Math.max(1, Math.min(k, index.size || 1)), tuning),
       searchSubset: (query, ids, k) => index.searchSubset(query, ids, k),
       chunk: (seq) => chunks.get(seq),
+      documents: chunks,
     };
   }
 

@@ -15,10 +15,12 @@ import {
   type WeightedQuery,
 } from '../domain/search.js';
 import { MAX_HIGHLIGHTS } from '../domain/highlights.js';
+import type { StoredDocument } from '../domain/documents.js';
 import type { DecodedImage } from '../domain/types.js';
 import { owlRerank } from '../localize/owl-reranker.js';
 import { preprocessBatch } from '../native/preprocess.js';
-import type { ChunkMeta } from '../repositories/chunk-map.js';
+import type { ChunkMeta, DocumentCache } from '../repositories/chunk-map.js';
+import type { SearchableIndex } from '../repositories/vector-store.js';
 import type { ChunkConstraint, LexicalMatch } from '../repositories/document-repository.js';
 import type { EmbeddingModel, ImageDecoder, ImageLoader, ModelProvider, SearchDocuments, SearchIndexes, SearchMedia, SearchVectors } from './ports.js';
 import { checkWeighted, checkWhere, decodeCursor, encodeCursor } from './search-request.js';
@@ -115,6 +117,9 @@ export class SearchService {
 
     let candidates: Candidate[];
     let queryImage: DecodedImage | null = null;
+    // TENSOR pages may take their documents from beside the chunk map (as current as the hits); LEXICAL and HYBRID
+    // hits come from Postgres as it is now, so their documents do too.
+    let documents: DocumentCache | undefined;
     if (method === 'LEXICAL') {
       candidates = await this.lexical(record, q, constraint, need);
     } else {
@@ -122,13 +127,15 @@ export class SearchService {
       const encoded = weighted ? await this.encodeWeighted(model, weighted, rerankImage) : await this.encodeQuery(model, q, req.image);
       const query = encoded.vector;
       queryImage = encoded.image;
-      const tensor = await this.tensor(record, query, constraint, method === 'HYBRID' ? Math.max(need * 2, 50) : need);
+      const view = await this.vectors.searchable(record);
+      const tensor = await this.tensor(record, view, query, constraint, method === 'HYBRID' ? Math.max(need * 2, 50) : need);
       candidates = method === 'TENSOR' ? tensor : fuse(tensor, await this.lexical(record, q, constraint, Math.max(need * 2, 50)));
+      if (method === 'TENSOR') documents = view.documents;
     }
     if (req.minScore !== undefined && req.minScore !== null) candidates = candidates.filter((c) => c.score >= req.minScore!);
     const { hits, total } = rerank
-      ? await this.rerankedPage(record, candidates, rerank, queryImage, offset, limit)
-      : { hits: await this.hitsOf(candidates.slice(offset, offset + limit)), total: candidates.length };
+      ? await this.rerankedPage(record, candidates, rerank, queryImage, offset, limit, documents)
+      : { hits: await this.hitsOf(candidates.slice(offset, offset + limit), documents), total: candidates.length };
     return {
       hits,
       method,
@@ -152,24 +159,37 @@ export class SearchService {
     queryImage: DecodedImage | null,
     offset: number,
     limit: number,
+    documents: DocumentCache | undefined,
   ): Promise<{ hits: SearchHit[]; total: number }> {
     const depth = Math.min(plan.depth, candidates.length);
     const tail = plan.minScore === null ? candidates.slice(depth) : [];
     if (offset >= depth) {
       // Past the reranked head: first-stage order; the minScore check still runs (an unusable reranker is refused).
       if (plan.minScore !== null) await this.rerank(record, [], plan, queryImage);
-      return { hits: await this.hitsOf(tail.slice(offset - depth, offset - depth + limit)), total: depth + tail.length };
+      return { hits: await this.hitsOf(tail.slice(offset - depth, offset - depth + limit), documents), total: depth + tail.length };
     }
-    const head = await this.rerank(record, await this.hitsOf(candidates.slice(0, depth)), plan, queryImage);
+    const head = await this.rerank(record, await this.hitsOf(candidates.slice(0, depth), documents), plan, queryImage);
     const fromHead = head.slice(offset, offset + limit);
-    const fromTail = await this.hitsOf(tail.slice(Math.max(0, offset - head.length), offset + limit - head.length));
+    const fromTail = await this.hitsOf(tail.slice(Math.max(0, offset - head.length), offset + limit - head.length), documents);
     return { hits: [...fromHead, ...fromTail], total: head.length + tail.length };
   }
 
   /** Candidates as hits with their documents (one read); a document deleted between the two reads is left out. */
-  private async hitsOf(page: Candidate[]): Promise<SearchHit[]> {
+  private async hitsOf(page: Candidate[], cache?: DocumentCache): Promise<SearchHit[]> {
     if (page.length === 0) return [];
-    const documents = await this.docs.byPks(page.map((c) => c.documentPk));
+    const documents = new Map<bigint, StoredDocument>();
+    const missing: bigint[] = [];
+    for (const c of page) {
+      const d = cache?.document(c.documentPk);
+      if (d) documents.set(c.documentPk, d);
+      else missing.push(c.documentPk);
+    }
+    if (missing.length) {
+      const epoch = cache?.epoch ?? 0;
+      const read = await this.docs.byPks(missing);
+      for (const [pk, d] of read) documents.set(pk, d);
+      cache?.remember(read.values(), epoch);
+    }
     return page.flatMap((c) => {
       const d = documents.get(c.documentPk);
       if (!d) return [];
@@ -309,9 +329,8 @@ export class SearchService {
    * metadata comes from the in-memory chunk map; only a filtered search too broad for the exact subset path asks
    * Postgres which hits pass the filter.
    */
-  private async tensor(record: IndexRecord, query: Float32Array, constraint: ChunkConstraint, need: number): Promise<Candidate[]> {
+  private async tensor(record: IndexRecord, view: SearchableIndex, query: Float32Array, constraint: ChunkConstraint, need: number): Promise<Candidate[]> {
     const constrained = (constraint.where ?? null) !== null || (constraint.fields?.length ?? 0) > 0;
-    const view = await this.vectors.searchable(record);
     let subset: BigInt64Array | null = null;
     let total = view.size;
     if (constrained) {

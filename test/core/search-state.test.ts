@@ -52,18 +52,37 @@ afterAll(async () => {
 });
 
 describe('search without per-query Postgres work', () => {
-  it('reads only the documents of the page when nothing changed', async () => {
-    expect(await ids(a, 'shared')).toEqual(['red-1']); // warm: loads FAISS, chunk map, record
+  it('reads the documents of the page once, then answers an unchanged index without Postgres', async () => {
+    const { texts: first } = await queriesDuring(() => a.loupe.search.search('shared', { q: 'red', limit: 10 })); // loads FAISS, chunk map, record
+    expect(first.filter((t) => /FROM documents WHERE id = ANY/.test(t))).toHaveLength(1); // the page's documents, one prepared statement
     const { result, texts } = await queriesDuring(() => a.loupe.search.search('shared', { q: 'red', limit: 10 }));
     expect(result.hits.map((h) => h.id)).toEqual(['red-1']);
     expect(result.hits[0]!.highlights[0]).toMatchObject({ field: 'image', box: { x1: 0, y1: 0, x2: 100, y2: 100 } });
-    expect(texts).toHaveLength(1);
-    expect(texts[0]).toMatch(/FROM documents WHERE id = ANY/); // the page's documents, one prepared statement
+    expect(result.hits[0]!.fields).toEqual({ image: 'red-1.png' });
+    expect(texts).toEqual([]); // its documents are kept beside the chunk map
+    // LEXICAL and HYBRID read Postgres as it is now, documents included.
+    const lexical = await queriesDuring(() => a.loupe.search.search('shared', { q: 'red', method: 'HYBRID', limit: 10 }));
+    expect(lexical.texts.some((t) => /FROM documents WHERE id = ANY/.test(t))).toBe(true);
+  });
+
+  it("shows a document's new fields once another Loupe replaced it (its kept copy goes with its old chunks)", async () => {
+    await ids(b, 'shared'); // B keeps red-1's document
+    const file = 'red-1.png';
+    const res = await a.loupe.documents.add('shared', [{ id: 'red-1', fields: { image: file, note: 'second version' } }]);
+    expect(res.every((r) => r.ok)).toBe(true);
+    await vi.waitFor(
+      async () => {
+        const hit = (await b.loupe.search.search('shared', { q: 'red' })).hits.find((h) => h.id === 'red-1');
+        expect(hit?.fields).toEqual({ image: file, note: 'second version' });
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+    expect((await a.loupe.search.search('shared', { q: 'red' })).hits.find((h) => h.id === 'red-1')?.fields).toEqual({ image: file, note: 'second version' });
   });
 
   it('sees a write made by another Loupe on the same Postgres, through the change feed', async () => {
     expect(await ids(b, 'shared')).toEqual(['red-1']);
-    await queriesDuring(() => b.loupe.search.search('shared', { q: 'red' })).then(({ texts }) => expect(texts).toHaveLength(1));
+    await queriesDuring(() => b.loupe.search.search('shared', { q: 'red' })).then(({ texts }) => expect(texts).toEqual([]));
     await addImage(a, 'shared', 'red-2', RED);
     await vi.waitFor(async () => expect((await ids(b, 'shared')).sort()).toEqual(['red-1', 'red-2']), { timeout: 5_000, interval: 20 });
     // The new chunks came with their boxes (chunk map replayed, not only the vectors).
