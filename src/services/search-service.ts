@@ -117,8 +117,8 @@ export class SearchService {
 
     let candidates: Candidate[];
     let queryImage: DecodedImage | null = null;
-    // TENSOR pages may take their documents from beside the chunk map (as current as the hits); LEXICAL and HYBRID
-    // hits come from Postgres as it is now, so their documents do too.
+    // Unfiltered TENSOR pages may take their documents from beside the chunk map (as current as the hits); filters,
+    // LEXICAL and HYBRID read Postgres as it is now, so their documents come from there too.
     let documents: DocumentCache | undefined;
     if (method === 'LEXICAL') {
       candidates = await this.lexical(record, q, constraint, need);
@@ -130,7 +130,7 @@ export class SearchService {
       const view = await this.vectors.searchable(record);
       const tensor = await this.tensor(record, view, query, constraint, method === 'HYBRID' ? Math.max(need * 2, 50) : need);
       candidates = method === 'TENSOR' ? tensor : fuse(tensor, await this.lexical(record, q, constraint, Math.max(need * 2, 50)));
-      if (method === 'TENSOR') documents = view.documents;
+      if (method === 'TENSOR' && constraint.where == null && !constraint.fields?.length) documents = view.documents;
     }
     if (req.minScore !== undefined && req.minScore !== null) candidates = candidates.filter((c) => c.score >= req.minScore!);
     const { hits, total } = rerank
@@ -174,7 +174,10 @@ export class SearchService {
     return { hits: [...fromHead, ...fromTail], total: head.length + tail.length };
   }
 
-  /** Candidates as hits with their documents (one read); a document deleted between the two reads is left out. */
+  /**
+   * Candidates as hits with their documents (kept ones from `cache`, one read for the rest); a document deleted between
+   * the two reads is left out.
+   */
   private async hitsOf(page: Candidate[], cache?: DocumentCache): Promise<SearchHit[]> {
     if (page.length === 0) return [];
     const documents = new Map<bigint, StoredDocument>();
