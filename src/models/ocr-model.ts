@@ -170,8 +170,8 @@ function inkTight(image: DecodedImage, quad: number[], sx: number, sy: number): 
     image,
     quad.map((v, i) => (i % 2 === 0 ? v * sx : v * sy)),
   );
-  if (!ink) return bounds(quad);
   const outer = bounds(quad);
+  if (!ink) return outer;
   const box = { x1: ink.x1 / sx, y1: ink.y1 / sy, x2: ink.x2 / sx, y2: ink.y2 / sy };
   return {
     x1: Math.max(outer.x1, Math.floor(box.x1)),

@@ -1,5 +1,6 @@
 // API keys in Postgres: only the SHA-256 of a key is stored; the prefix names the key in listings.
 import type { Role } from '../domain/access.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { Db } from './db/database.js';
 
 export interface StoredApiKey {
@@ -79,16 +80,13 @@ export class ApiKeyRepository {
    * what is left. A bucket seen for the first time starts full.
    */
   async leaseTokens(keyId: number, limits: { rate: number; burst: number }, want: number): Promise<{ taken: number; left: number }> {
-    const { rate, burst } = limits;
+    const burst = Prisma.sql`${limits.burst}::float8`;
+    // What the locked row holds now (refilled since its last lease), and the whole tokens taken out of `available`.
+    const available = Prisma.sql`LEAST(${burst}, b.tokens + ${limits.rate}::float8 * GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated_at)::float8))`;
+    const take = (tokens: Prisma.Sql) => Prisma.sql`LEAST(${want}::float8, floor(${tokens}))`;
     const [row] = await this.prisma.$queryRaw<{ taken: number; tokens: number }[]>`
-      WITH t AS (SELECT now() AS at)
-      INSERT INTO rate_buckets AS b (key_id, tokens, taken, updated_at)
-      SELECT ${keyId}::int, ${burst}::float8 - LEAST(${want}::float8, floor(${burst}::float8)), LEAST(${want}::float8, floor(${burst}::float8)), t.at FROM t
-      ON CONFLICT (key_id) DO UPDATE SET
-        taken = LEAST(${want}::float8, floor(LEAST(${burst}::float8, b.tokens + ${rate}::float8 * GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated_at)::float8)))),
-        tokens = LEAST(${burst}::float8, b.tokens + ${rate}::float8 * GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated_at)::float8))
-          - LEAST(${want}::float8, floor(LEAST(${burst}::float8, b.tokens + ${rate}::float8 * GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated_at)::float8)))),
-        updated_at = GREATEST(b.updated_at, now())
+      INSERT INTO rate_buckets AS b (key_id, tokens, taken, updated_at) VALUES (${keyId}::int, ${burst} - ${take(burst)}, ${take(burst)}, now())
+      ON CONFLICT (key_id) DO UPDATE SET taken = ${take(available)}, tokens = ${available} - ${take(available)}, updated_at = GREATEST(b.updated_at, now())
       RETURNING b.taken, b.tokens`;
     if (!row) throw new Error(`rate bucket of key ${keyId}: the lease returned no row`);
     return { taken: Number(row.taken), left: Number(row.tokens) };

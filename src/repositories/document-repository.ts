@@ -103,8 +103,8 @@ const DOCUMENTS_BY_PKS = 'SELECT id, external_id, fields, media, created_at, upd
 export class DocumentRepository {
   constructor(
     private readonly prisma: Db,
-    /** When given, byPks reads through it directly (see Database.pool). */
-    private readonly pool: pg.Pool | null = null,
+    /** The pool under `prisma`: byPks reads through it directly (see Database.pool). */
+    private readonly pool: pg.Pool,
   ) {}
 
   /** Inserts or replaces one document and all its chunks in one transaction (see replaceMany). */
@@ -218,18 +218,14 @@ export class DocumentRepository {
 
   async byPks(pks: bigint[]): Promise<Map<bigint, StoredDocument>> {
     if (!pks.length) return new Map();
-    if (this.pool) {
-      type Row = { id: string; external_id: string; fields: unknown; media: unknown; created_at: Date; updated_at: Date };
-      const { rows } = await this.pool.query<Row>({ name: 'loupe_documents_by_pks', text: DOCUMENTS_BY_PKS, values: [pks.map(String)] });
-      return new Map(
-        rows.map((r) => {
-          const id = BigInt(r.id);
-          return [id, this.toStored({ id, externalId: r.external_id, fields: r.fields, media: r.media, createdAt: r.created_at, updatedAt: r.updated_at })];
-        }),
-      );
-    }
-    const rows = await this.prisma.document.findMany({ where: { id: { in: pks } } });
-    return new Map(rows.map((d) => [d.id, this.toStored(d)]));
+    type Row = { id: string; external_id: string; fields: unknown; media: unknown; created_at: Date; updated_at: Date };
+    const { rows } = await this.pool.query<Row>({ name: 'loupe_documents_by_pks', text: DOCUMENTS_BY_PKS, values: [pks.map(String)] });
+    return new Map(
+      rows.map((r) => {
+        const id = BigInt(r.id);
+        return [id, this.toStored({ id, externalId: r.external_id, fields: r.fields, media: r.media, createdAt: r.created_at, updatedAt: r.updated_at })];
+      }),
+    );
   }
 
   async chunksOf(documentPk: bigint): Promise<ChunkInfo[]> {

@@ -65,7 +65,6 @@ interface Lease {
   tokens: number;
   /** While the shared bucket is known empty, refuse here without asking again. */
   emptyUntil: number;
-  retryAfterSeconds: number;
   pending: Promise<void> | null;
 }
 
@@ -93,7 +92,7 @@ export class SharedTokenBuckets {
     let lease = this.leases.get(keyId);
     if (!lease) {
       if (this.leases.size >= MAX_BUCKETS) this.leases.clear();
-      lease = { tokens: 0, emptyUntil: -Infinity, retryAfterSeconds: 1, pending: null };
+      lease = { tokens: 0, emptyUntil: -Infinity, pending: null };
       this.leases.set(keyId, lease);
     }
     // Each round either hands out a token, or learns the shared bucket is empty: the loop ends.
