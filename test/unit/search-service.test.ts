@@ -2,7 +2,8 @@
 // (test/unit/fakes.ts): no Postgres, no ONNX Runtime, no FAISS. The integration suites run the same paths for real.
 import { describe, expect, it } from 'vitest';
 import type { SearchRequest } from '../../src/domain/search.js';
-import { fuse, SearchService } from '../../src/services/search-service.js';
+import { fuse } from '../../src/services/search-candidates.js';
+import { SearchService } from '../../src/services/search-service.js';
 import { checkFilters, decodeCursor, encodeCursor } from '../../src/services/search-request.js';
 import { fakeSearchDeps, type FakeDocument } from './fakes.js';
 
