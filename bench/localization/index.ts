@@ -153,7 +153,9 @@ if (sourceName === 'emoji' && existsSync(classesFile)) {
     if (!absentQueries.includes(name)) absentQueries.push(name);
   }
 }
-const owlConfig = JSON.parse(readFileSync(join(ROOT, 'models', process.env.LOUPE_DEFAULT_RERANK_MODEL ?? 'emoji-owl', 'config.json'), 'utf8')) as {
+const owlConfig = JSON.parse(
+  readFileSync(join(process.env.LOUPE_MODELS_DIR ?? join(ROOT, 'models'), process.env.LOUPE_DEFAULT_RERANK_MODEL ?? 'emoji-owl', 'config.json'), 'utf8'),
+) as {
   loupe?: { min_score?: number };
 };
 const minScore = typeof owlConfig.loupe?.min_score === 'number' ? owlConfig.loupe.min_score : null;

@@ -86,6 +86,22 @@ def load_image_tower(tower, clip_dir):
     return tower
 
 
+def load_text_tower(tower, clip_dir):
+    """Loads a shipped subword text tower (nets.TextTower; text_model.onnx of emoji-clip) into `tower`: every tensor
+    keeps its name in the export except the token score's weight, which ONNX stores transposed as a MatMul operand."""
+    graph = onnx.load(os.path.join(clip_dir, 'onnx', 'text_model.onnx')).graph
+    init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    state = {k[len('m.text.'):]: v for k, v in init.items() if k.startswith('m.text.')}
+    matmul = [v for k, v in init.items() if not k.startswith('m.') and tuple(v.shape) == (tower.score.in_features, 1)]
+    if 'score.weight' not in state and len(matmul) == 1:
+        state['score.weight'] = matmul[0].t()
+    want = tower.state_dict()
+    if set(state) != set(want) or any(tuple(state[k].shape) != tuple(want[k].shape) for k in want):
+        raise SystemExit(f'{clip_dir}: text_model.onnx does not fit nets.TextTower ({sorted(set(want) ^ set(state))})')
+    tower.load_state_dict(state)
+    return tower
+
+
 def old_text_embeddings(clip_dir, texts):
     """Embeddings of texts by a shipped bag-of-words text tower of this family (WordLevel tokenizer.json, masked mean of
     token embeddings -> MLP), computed from its ONNX initializers; L2-normalised [N, D]. Words it does not know are

@@ -58,8 +58,8 @@ def jitter(sprites, g):
 class Picker:
     """Samples (class, style) pairs: classes uniformly among the training classes, styles among those drawing it."""
 
-    def __init__(self, stacked, present, train_ids, g):
-        self.stacked, self.g = stacked, g
+    def __init__(self, stacked, present, train_ids, g, hflip_p=0.0):
+        self.stacked, self.g, self.hflip_p = stacked, g, hflip_p
         self.train_ids = torch.tensor(train_ids)
         self.present = present[:, self.train_ids].float()  # [styles, T]
 
@@ -67,7 +67,30 @@ class Picker:
         k = torch.randint(0, len(self.train_ids), (n,), generator=self.g, device=self.g.device)
         style = torch.multinomial(self.present[:, k].t(), 1, generator=self.g).flatten()
         cls = self.train_ids[k]
-        return jitter(self.stacked[style, cls], self.g), k  # k: index among the training classes
+        spr = jitter(self.stacked[style, cls], self.g)
+        if self.hflip_p:  # styles disagree on which way a face, animal or vehicle looks: mirror some sprites
+            flip = torch.rand(n, generator=self.g, device=self.g.device) < self.hflip_p
+            spr = torch.where(flip.view(n, 1, 1, 1), spr.flip(-1), spr)
+        return spr, k  # k: index among the training classes
+
+
+class MixStyle:
+    """MixStyle (Zhou et al., ICLR 2021) as a forward hook on a backbone stage, training only: with probability p the
+    batch's per-channel feature means and deviations are mixed with those of a shuffled copy of the batch (Beta(a, a)
+    weights), so the tower cannot key on a style's colour and texture statistics. Not part of any exported graph."""
+
+    def __init__(self, p=0.5, alpha=0.1):
+        self.p, self.beta = p, torch.distributions.Beta(alpha, alpha)
+
+    def __call__(self, module, inputs, out):
+        if not module.training or random.random() > self.p or out.shape[0] < 2:
+            return out
+        b = out.shape[0]
+        mu = out.mean((2, 3), keepdim=True).detach()
+        sig = (out.var((2, 3), keepdim=True) + 1e-6).sqrt().detach()
+        lam = self.beta.sample((b, 1, 1, 1)).to(out.device)
+        perm = torch.randperm(b, device=out.device)
+        return (out - mu) / sig * (lam * sig + (1 - lam) * sig[perm]) + lam * mu + (1 - lam) * mu[perm]
 
 
 class Captions:
@@ -192,6 +215,8 @@ def main():
     ap.add_argument('--text', default='full', choices=('full', 'names'), help="'names': names only (ablation: no templates, keywords, languages)")
     ap.add_argument('--tag-weight', type=float, default=0.5)
     ap.add_argument('--negatives', type=int, default=768, help='classes in the softmax per step (batch classes + random); 0 = all')
+    ap.add_argument('--hflip-p', type=float, default=0.0, help='share of sprites mirrored left-right')
+    ap.add_argument('--mixstyle-p', type=float, default=0.0, help='MixStyle on the image backbone\'s first two stages with this probability per step')
     ap.add_argument('--checkpoint-minutes', type=float, default=3.0)
     ap.add_argument('--fixed-text', default=None, help="train the image tower alone against this shipped CLIP folder's "
                     "(fixed) embeddings of the English names; the text tower (from --init-text) is frozen, so a text "
@@ -213,7 +238,7 @@ def main():
     loaded = [load_sprites(s, dev, args.data, with_present=True) for s in styles]
     stacked = torch.stack([sp for sp, _ in loaded])
     present = torch.stack([p for _, p in loaded])
-    pick = Picker(stacked, present, train_ids, g)
+    pick = Picker(stacked, present, train_ids, g, hflip_p=args.hflip_p)
     model = Family(len(vocab.tokens), detector=not args.clip_only)
     if args.init_image:
         from from_onnx import load_image_tower
@@ -230,6 +255,9 @@ def main():
         for p_ in model.text.parameters():
             p_.requires_grad_(False)
         print(f'fixed targets: {args.fixed_text} English names ({int((fixed.norm(dim=-1) > 0).sum())} of {len(train_ids)} non-zero); text tower frozen', flush=True)
+    if args.mixstyle_p:
+        for stage in (1, 3):  # after the residual blocks at strides 2 and 4
+            model.image.backbone.net[stage].register_forward_hook(MixStyle(args.mixstyle_p))
     model = model.to(dev)
     image_params = list(model.image.parameters())
     ids_image = {id(p) for p in image_params}
@@ -364,7 +392,7 @@ def main():
     run = {'seed': args.seed, 'device': str(dev), 'threads': args.threads, 'text_supervision': args.text, 'tag_weight': args.tag_weight, 'softmax_classes': args.negatives or 'all', 'torch': torch.__version__, 'steps': step,
            'crops_per_step': args.crops, 'scenes_per_step': args.scenes, 'scene_side': None if args.clip_only else SCENE, 'crop_side': args.crop, 'warmup_crop': args.warmup_crop or None, 'warmup_frac': args.warmup_frac if args.warmup_crop else None, 'clip_only': args.clip_only,
            'label_smoothing': args.label_smoothing, 'init_image': args.init_image, 'freeze_image_frac': args.freeze_image_frac,
-           'image_lr_mult': args.image_lr_mult, 'distill_text': args.distill_text, 'init_text': args.init_text, 'fixed_text': args.fixed_text,
+           'image_lr_mult': args.image_lr_mult, 'hflip_p': args.hflip_p, 'mixstyle_p': args.mixstyle_p, 'distill_text': args.distill_text, 'init_text': args.init_text, 'fixed_text': args.fixed_text,
            'seconds': round(seconds, 1), 'minutes_budget': args.minutes, 'params': n_params, 'lr': args.lr,
            'styles': list(styles), 'final_losses': dict(zip(['total', 'clip', 'attention', 'objectness', 'box'],
                                                                   [round(float(x), 4) for x in m])) if hist else None}
