@@ -158,33 +158,20 @@ class OwlCosine(torch.nn.Module):
     """Open-vocabulary detection with the CLIP towers themselves (no trained head): detector proposals -> crops -> the
     CLIP image tower, scored against the CLIP text tower's query embeddings.
     logit = a * (cosine + beta * log(objectness) - c), with (a, beta, c) from calibrate_owl.py on training-style
-    validation scenes, so sigmoid(logit) reads as the probability that the box shows the queried thing.
-    `extra`: further image towers trained into the same embedding space, as (CLIP model, crop side); the cosine is then
-    the mean over all towers (a second stage may spend more than the first)."""
+    validation scenes, so sigmoid(logit) reads as the probability that the box shows the queried thing."""
 
-    def __init__(self, m, clip, crop=CROP, a=20.0, c=0.3, beta=0.1, extra=()):
+    def __init__(self, m, clip, crop=CROP, a=20.0, c=0.3, beta=0.1):
         super().__init__()
         self.proposals, self.clip = Proposals(m, crop), clip
         self.a, self.c, self.beta = a, c, beta
-        self.towers = torch.nn.ModuleList([clip.image] + [x.image for x, _ in extra])
-        self.sides = [crop] + [side for _, side in extra]
-
-    def crop_embeddings(self, pixel_values, rois):
-        """-> per tower, the L2-normalised embeddings of the rois' crops [B*K, D]."""
-        return [F.normalize(t(Proposals.crops(pixel_values, rois, side)), dim=-1) for t, side in zip(self.towers, self.sides)]
-
-    def query_embeddings(self, query_pixel_values):
-        q = query_pixel_values
-        return [F.normalize(t(q if side == q.shape[-1] else F.interpolate(q, size=(side, side), mode='bilinear', align_corners=False)), dim=-1)
-                for t, side in zip(self.towers, self.sides)]
 
     def parts(self, input_ids, attention_mask, pixel_values):
         """-> cosines [B,K,Q], proposal objectness [B,K], proposals [B,K,4] (x1,y1,x2,y2 input pixels)."""
         b = pixel_values.shape[0]
-        props, pobj, rois = self.proposals.rois(pixel_values)
+        props, pobj, crops = self.proposals(pixel_values)
+        ie = F.normalize(self.clip.image(crops), dim=-1).view(b, OWL_PROPOSALS, -1)
         te = F.normalize(self.clip.text(input_ids, attention_mask), dim=-1)
-        cos = sum(ie @ te.t() for ie in self.crop_embeddings(pixel_values, rois)) / len(self.towers)
-        return cos.view(b, OWL_PROPOSALS, -1), pobj, props
+        return ie @ te.t(), pobj, props
 
     def forward(self, input_ids, attention_mask, pixel_values):
         cos, pobj, props = self.parts(input_ids, attention_mask, pixel_values)
@@ -194,7 +181,7 @@ class OwlCosine(torch.nn.Module):
 
 class OwlCosineImageGuided(torch.nn.Module):
     """Image-guided form of OwlCosine: the queries are pictures (query_pixel_values [Q,3,crop,crop], CLIP-normalised)
-    embedded by the CLIP image tower(s) in place of the text tower; same calibration."""
+    embedded by the CLIP image tower in place of the text tower; same calibration."""
 
     def __init__(self, owl):
         super().__init__()
@@ -202,10 +189,10 @@ class OwlCosineImageGuided(torch.nn.Module):
 
     def forward(self, query_pixel_values, pixel_values):
         b = pixel_values.shape[0]
-        props, pobj, rois = self.owl.proposals.rois(pixel_values)
-        cos = sum(ie @ qe.t() for ie, qe in zip(self.owl.crop_embeddings(pixel_values, rois), self.owl.query_embeddings(query_pixel_values)))
-        cos = (cos / len(self.owl.towers)).view(b, OWL_PROPOSALS, -1)
-        logits = self.owl.a * (cos + self.owl.beta * torch.log(pobj.clamp(min=1e-4)).unsqueeze(-1) - self.owl.c)
+        props, pobj, crops = self.owl.proposals(pixel_values)
+        ie = F.normalize(self.owl.clip.image(crops), dim=-1).view(b, OWL_PROPOSALS, -1)
+        qe = F.normalize(self.owl.clip.image(query_pixel_values), dim=-1)
+        logits = self.owl.a * (ie @ qe.t() + self.owl.beta * torch.log(pobj.clamp(min=1e-4)).unsqueeze(-1) - self.owl.c)
         return logits, owl_boxes(props)
 
 
@@ -281,17 +268,6 @@ def load_models(run_dir, clip_run_dir, vocab_size):
     return model, clip, clip_run['crop_side'], run, clip_run
 
 
-def load_extra_towers(clip_runs, vocab_size):
-    """-> [(CLIP model, crop side)] of further image towers for the OWL graph (train_family.py --clip-only runs)."""
-    out = []
-    for d in clip_runs:
-        m = Family(vocab_size, detector=False)
-        m.load_state_dict(torch.load(os.path.join(d, 'family.pt')))
-        with open(os.path.join(d, 'run.json')) as f:
-            out.append((m.eval(), json.load(f)['crop_side']))
-    return out
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--run', default=os.path.join(CACHE, 'family-run'))
@@ -299,7 +275,6 @@ def main():
     ap.add_argument('--models', default=os.path.join(ROOT, 'models'))
     ap.add_argument('--clip-run', default=None, help='take the CLIP towers from this run (train_family.py --clip-only)')
     ap.add_argument('--dino-temperature', type=float, default=3.0, help='chosen on Google (training-style) scenes: v1/v2 recall peak at 2-4')
-    ap.add_argument('--owl-extra-clip-run', action='append', default=[], help='(cosine form) a further image tower for the OWL graph: cosines are averaged over the towers')
     ap.add_argument('--tta-flip', action='store_true', help='the CLIP vision graph averages each crop with its mirror image')
     ap.add_argument('--only', default='clip,dino,yolox,owl', help='which folders to write')
     ap.add_argument('--clip-name', default='emoji-clip', help='folder name of the CLIP export (e.g. a candidate name beside the shipped one)')
@@ -388,9 +363,7 @@ def main():
             'tokenizer.json': tokenizer16, 'tokenizer_config.json': tok_config16,
             'training_run.json': {'detector': run, 'clip': clip_run, 'calibration': cal}})
         ids = torch.ones(2, MAX_TOKENS, dtype=torch.long)
-        if cal.get('extra_clip_runs', []) != [os.path.relpath(d, ROOT) for d in args.owl_extra_clip_run]:
-            raise SystemExit(f"owl_calibration.json was fitted with extra towers {cal.get('extra_clip_runs', [])}, not {args.owl_extra_clip_run}")
-        owl = OwlCosine(model, clip, crop, cal['a'], cal['c'], cal['beta'], extra=load_extra_towers(args.owl_extra_clip_run, len(vocab.tokens)))
+        owl = OwlCosine(model, clip, crop, cal['a'], cal['c'], cal['beta'])
         export(owl, (ids, torch.ones_like(ids), torch.zeros(1, 3, OWL_SIZE, OWL_SIZE)), os.path.join(out, 'onnx', 'model.onnx'),
                ['input_ids', 'attention_mask', 'pixel_values'], ['logits', 'pred_boxes'],
                {'input_ids': {0: 'queries', 1: 'sequence'}, 'attention_mask': {0: 'queries', 1: 'sequence'}, 'pixel_values': {0: 'batch'},
