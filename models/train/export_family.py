@@ -96,8 +96,8 @@ class Proposals(torch.nn.Module):
         super().__init__()
         self.m, self.crop, self.nms_iou = m, crop, nms_iou
 
-    def rois(self, pixel_values):
-        """-> proposals [B,K,4] (x1,y1,x2,y2 input pixels), objectness [B,K], square context boxes [B*K,5] (RoIAlign rois)."""
+    def forward(self, pixel_values):
+        """-> proposals [B,K,4] (x1,y1,x2,y2 input pixels), objectness [B,K], crops [B*K,3,crop,crop]."""
         b = pixel_values.shape[0]
         small = pixel_values if OWL_DET_SIZE == OWL_SIZE else F.interpolate(pixel_values, size=(OWL_DET_SIZE, OWL_DET_SIZE), mode='bilinear', align_corners=False, antialias=False)
         raw, grid = grid_outputs(self.m.det(self.m.image.backbone(small)))
@@ -117,16 +117,9 @@ class Proposals(torch.nn.Module):
         side = side.clamp(max=OWL_SIZE)
         centre = (props[..., :2] + props[..., 2:]) / 2
         lo = torch.minimum(torch.clamp(centre - side / 2, min=0.0), OWL_SIZE - side)
-        return props, pobj, torch.cat([batch_idx, lo, lo + side], -1).reshape(-1, 5)
-
-    @staticmethod
-    def crops(pixel_values, rois, side):
-        return roi_align(pixel_values, rois, output_size=side, spatial_scale=1.0, sampling_ratio=2, aligned=True)
-
-    def forward(self, pixel_values):
-        """-> proposals [B,K,4] (x1,y1,x2,y2 input pixels), objectness [B,K], crops [B*K,3,crop,crop]."""
-        props, pobj, rois = self.rois(pixel_values)
-        return props, pobj, self.crops(pixel_values, rois, self.crop)
+        rois = torch.cat([batch_idx, lo, lo + side], -1).reshape(-1, 5)
+        crops = roi_align(pixel_values, rois, output_size=self.crop, spatial_scale=1.0, sampling_ratio=2, aligned=True)
+        return props, pobj, crops
 
 
 def owl_boxes(props):
