@@ -86,6 +86,58 @@ def load_image_tower(tower, clip_dir):
     return tower
 
 
+def recalibrate_batchnorm(tower, batches):
+    """After load_image_tower the BatchNorms are identities: exact in eval mode, but in train mode each would normalize
+    its input by the batch statistics and drop the scale and shift folded into the convolution, so fine-tuning would
+    start from a different network. This measures every BatchNorm's input mean and variance over `batches` (lists of
+    normalized image tensors, eval mode, so every upstream layer is the exported one) and moves them into the
+    BatchNorm: running stats = the measured ones, weight = sqrt(var + eps), bias += mean. Eval mode stays exact; train
+    mode (batch statistics close to the measured ones) starts close to the exported network. Returns the largest
+    train-mode vs eval-mode difference of the embeddings on the first batch, before and after."""
+    bns = [m for m in tower.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    def train_gap():
+        with torch.no_grad():
+            tower.eval()
+            ref = tower(batches[0])
+            tower.train()
+            saved = [(bn.running_mean.clone(), bn.running_var.clone()) for bn in bns]
+            out = tower(batches[0])
+            for bn, (m, v) in zip(bns, saved):  # a train-mode forward moves the running stats: put them back
+                bn.running_mean.copy_(m)
+                bn.running_var.copy_(v)
+            tower.eval()
+            ref, out = ref[0] if isinstance(ref, tuple) else ref, out[0] if isinstance(out, tuple) else out
+            return float((out - ref).abs().max()), float(ref.abs().max())
+    before = train_gap()
+    sums = {id(bn): [0.0, 0.0, 0] for bn in bns}
+    def hook(bn, inp, _out):
+        x = inp[0].detach().transpose(0, 1).flatten(1).double()
+        acc = sums[id(bn)]
+        acc[0] = acc[0] + x.sum(1)
+        acc[1] = acc[1] + (x * x).sum(1)
+        acc[2] += x.shape[1]
+    handles = [bn.register_forward_hook(hook) for bn in bns]
+    tower.eval()
+    with torch.no_grad():
+        for b in batches:
+            tower(b)
+    for h in handles:
+        h.remove()
+    with torch.no_grad():
+        for bn in bns:
+            s1, s2, n = sums[id(bn)]
+            if abs(float(bn.running_mean.abs().max())) > 0 or abs(float(bn.weight.sub(1).abs().max())) > 0:
+                raise SystemExit('recalibrate_batchnorm: expects the identity BatchNorms load_image_tower leaves')
+            mean = (s1 / n).float()
+            var = (s2 / n - (s1 / n) ** 2).clamp(min=0).float()
+            # identity eval form: y + bias (running var 1 - eps); new form: (y - mean) / sqrt(var + eps) * w + b'
+            bn.running_mean.copy_(mean)
+            bn.running_var.copy_(var)
+            bn.weight.copy_((var + bn.eps).sqrt())
+            bn.bias.add_(mean)
+    return before, train_gap()
+
+
 def load_text_tower(tower, clip_dir):
     """Loads a shipped subword text tower (nets.TextTower; text_model.onnx of emoji-clip) into `tower`: every tensor
     keeps its name in the export except the token score's weight, which ONNX stores transposed as a MatMul operand."""

@@ -85,3 +85,55 @@ def render_scenes(pick, b, side, g, max_objects=5, scale=(0.08, 0.7), white_p=0.
     img = torch.where(in_band.unsqueeze(1), torch.full_like(img, 114 / 255), img)
     coverage = torch.where(in_band, torch.zeros_like(coverage), coverage)
     return img.clamp(0, 1), final, coverage
+
+
+def proposal_crops(pick, n, out, g, scene_side=160, neg_p=0.2, jitter=0.12, context=0.1, scale=(0.22, 0.7), per_scene=4):
+    """n region crops [n,3,out,out] as the engine embeds detector proposals (domain/region-crop.ts: squared, `context`
+    of the side added on each side, shifted to stay inside the image), cut from crowded rendered scenes (2-5 objects,
+    overlapping): so the image tower learns on what it meets at search time — a proposal box that is a little off
+    (centre and size jittered by `jitter` of the side), neighbours cut in at the edges, a partly hidden object.
+    per_scene crops come from each scene (its objects in turn). A share neg_p are junk proposals (random squares overlapping no object by IoU >= 0.3: background, parts of
+    objects, two halves of neighbours), labelled -1; a random square that overlaps an object by IoU >= 0.3 or holds
+    half of one is -100 (ignored: it shows an object). Returns (crops, labels [n] long, coverage [n,out,out])."""
+    from torchvision.ops import box_iou, roi_align
+    dev = g.device
+    r = lambda *s: torch.rand(*s, generator=g, device=dev)
+    rn = lambda *s: torch.randn(*s, generator=g, device=dev)
+    m = -(-n // per_scene)  # per_scene crops from each scene (rendering is the costly part)
+    img, objs, cov = render_scenes(pick, m, scene_side, g, max_objects=5, min_objects=2, scale=scale, white_p=0.2,
+                                   letterbox_p=0.0)
+    rois, labels = [], []
+    neg = (r(n) < neg_p).tolist()
+    offset = torch.randint(0, 5, (m,), generator=g, device=dev).tolist()
+    for k in range(n):
+        i = k % m
+        gt = torch.tensor([b for _, b in objs[i]], device=dev).view(-1, 4)
+        if objs[i] and not neg[k]:
+            c, (x1, y1, x2, y2) = objs[i][(offset[i] + k // m) % len(objs[i])]  # the scene's objects in turn
+            w, h = x2 - x1, y2 - y1
+            d = rn(4) * jitter
+            cx, cy = (x1 + x2) / 2 + float(d[0]) * w, (y1 + y2) / 2 + float(d[1]) * h
+            w, h = w * math.exp(float(d[2])), h * math.exp(float(d[3]))
+            label = c
+        else:
+            side = scene_side * (0.15 + 0.45 * float(r(1)))
+            w = h = side
+            cx, cy = side / 2 + float(r(1)) * (scene_side - side), side / 2 + float(r(1)) * (scene_side - side)
+            label = -1
+        s = max(w, h) * (1 + 2 * context)
+        s = min(s, scene_side)
+        x1 = min(max(cx - s / 2, 0.0), scene_side - s)
+        y1 = min(max(cy - s / 2, 0.0), scene_side - s)
+        box = [x1, y1, x1 + s, y1 + s]
+        if label == -1 and len(gt):
+            b = torch.tensor([box], device=dev)
+            inter = (torch.minimum(b[:, 2:], gt[:, 2:]) - torch.maximum(b[:, :2], gt[:, :2])).clamp(min=0).prod(1)
+            inside = inter / ((gt[:, 2:] - gt[:, :2]).prod(1)).clamp(min=1)
+            if float(box_iou(b, gt).max()) >= 0.3 or float(inside.max()) >= 0.5:
+                label = -100  # shows (most of) an object: not junk
+        rois.append([float(i)] + box)
+        labels.append(label)
+    rois = torch.tensor(rois, device=dev)
+    crops = roi_align(img, rois, out, spatial_scale=1.0, sampling_ratio=2, aligned=True)
+    cov_c = roi_align(cov.unsqueeze(1), rois, out, spatial_scale=1.0, sampling_ratio=2, aligned=True)[:, 0]
+    return crops.clamp(0, 1), torch.tensor(labels, device=dev), cov_c

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from common import CACHE, ORIGINAL_STYLES, STOPWORDS, TRAIN_STYLES, TRAIN_TEMPLATES, Vocab, load_classes, load_sprites, normalize
 from nets import CROP, HEAD_THRESHOLDS, Family, grid_outputs
-from scenes import render_scenes
+from scenes import proposal_crops, render_scenes
 
 SCENE = 192
 
@@ -217,6 +217,14 @@ def main():
     ap.add_argument('--negatives', type=int, default=768, help='classes in the softmax per step (batch classes + random); 0 = all')
     ap.add_argument('--hflip-p', type=float, default=0.0, help='share of sprites mirrored left-right')
     ap.add_argument('--mixstyle-p', type=float, default=0.0, help='MixStyle on the image backbone\'s first two stages with this probability per step')
+    ap.add_argument('--scene-crop-p', type=float, default=0.0, help='share of the crops cut from crowded scenes as the '
+                    'engine cuts detector proposals (scenes.proposal_crops: jittered boxes, neighbours, junk proposals)')
+    ap.add_argument('--junk-p', type=float, default=0.2, help='share of the scene crops that are junk proposals, trained '
+                    'towards a learned "no object" embedding (training only) so they score low for every name')
+    ap.add_argument('--no-bn-recalibration', action='store_true', help='with --init-image: leave the unfolded '
+                    'BatchNorms as identities (train mode then drops the folded scale and shift; from_onnx.recalibrate_batchnorm)')
+    ap.add_argument('--init-state', default=None, help='start the image tower from a run folder\'s family.pt (e.g. the run '
+                    'behind the shipped tower; exact BatchNorm statistics, unlike --init-image)')
     ap.add_argument('--checkpoint-minutes', type=float, default=3.0)
     ap.add_argument('--fixed-text', default=None, help="train the image tower alone against this shipped CLIP folder's "
                     "(fixed) embeddings of the English names; the text tower (from --init-text) is frozen, so a text "
@@ -244,6 +252,17 @@ def main():
         from from_onnx import load_image_tower
         load_image_tower(model.image, args.init_image)
         print(f'image tower initialised from {args.init_image}', flush=True)
+        if not args.no_bn_recalibration:
+            from from_onnx import recalibrate_batchnorm
+            cal = [normalize(render_scenes(pick, 128, args.crop, g, max_objects=1, scale=(0.5, 0.95), white_p=0.2, letterbox_p=0.0)[0])
+                   for _ in range(4)]
+            (b0, ref), (b1, _) = recalibrate_batchnorm(model.image, cal)
+            print(f'BatchNorm recalibrated on {len(cal) * 128} crops: train-mode vs exported embedding max abs diff '
+                  f'{b0:.3f} -> {b1:.3f} (embeddings up to {ref:.2f})', flush=True)
+    if args.init_state:
+        state = torch.load(os.path.join(args.init_state, 'family.pt'), map_location='cpu')
+        model.image.load_state_dict({k[len('image.'):]: v for k, v in state.items() if k.startswith('image.')})
+        print(f'image tower initialised from {args.init_state}/family.pt', flush=True)
     if args.init_text:
         model.text.load_state_dict(torch.load(args.init_text))
         print(f'text tower initialised from {args.init_text}', flush=True)
@@ -259,7 +278,9 @@ def main():
         for stage in (1, 3):  # after the residual blocks at strides 2 and 4
             model.image.backbone.net[stage].register_forward_hook(MixStyle(args.mixstyle_p))
     model = model.to(dev)
-    image_params = list(model.image.parameters())
+    # The "no object" embedding junk proposals are pulled towards (a softmax column next to the class names).
+    null = torch.nn.Parameter(torch.randn(256, device=dev) * 0.05)
+    image_params = list(model.image.parameters()) + [null]
     ids_image = {id(p) for p in image_params}
     opt = torch.optim.AdamW([{'params': image_params, 'lr_mult': args.image_lr_mult, 'frozen_until': args.freeze_image_frac},
                              {'params': [p for p in model.parameters() if id(p) not in ids_image and p.requires_grad], 'lr_mult': 1.0, 'frozen_until': 0.0}],
@@ -288,6 +309,9 @@ def main():
         model.load_state_dict(ck['model'])
         opt.load_state_dict(ck['opt'])
         step, hist, spent = ck['step'], ck['hist'], ck['elapsed']
+        if 'null' in ck:
+            with torch.no_grad():
+                null.copy_(ck['null'])
         g.set_state(ck['g'].to(g.get_state().device) if hasattr(ck['g'], 'to') else ck['g'])
         random.setstate(ck['py_random'])
         caps.rng.setstate(ck['caps_random'])
@@ -296,7 +320,7 @@ def main():
 
     def save_checkpoint(elapsed):
         os.makedirs(args.out, exist_ok=True)
-        torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'step': step, 'hist': hist[-200:], 'elapsed': elapsed,
+        torch.save({'model': model.state_dict(), 'null': null.detach(), 'opt': opt.state_dict(), 'step': step, 'hist': hist[-200:], 'elapsed': elapsed,
                     'g': g.get_state(), 'py_random': random.getstate(), 'caps_random': caps.rng.getstate(),
                     'torch_random': torch.get_rng_state()}, ckpt_path + '.tmp')
         os.replace(ckpt_path + '.tmp', ckpt_path)
@@ -317,11 +341,16 @@ def main():
         model.train()
         # --- crops: CLIP loss + attention
         side = args.warmup_crop if args.warmup_crop and frac < args.warmup_frac else args.crop
-        crop_img, crop_objs, crop_cov = render_scenes(pick, args.crops, side, g, max_objects=1, scale=(0.5, 0.95),
+        n_scene = int(round(args.crops * args.scene_crop_p))
+        crop_img, crop_objs, crop_cov = render_scenes(pick, args.crops - n_scene, side, g, max_objects=1, scale=(0.5, 0.95),
                                                       white_p=0.2, letterbox_p=0.0)
         label_list = [int(o[0][0]) if o else -100 for o in crop_objs]
+        if n_scene:
+            sc_crops, sc_labels, sc_cov = proposal_crops(pick, n_scene, side, g, neg_p=args.junk_p)
+            crop_img, crop_cov = torch.cat([crop_img, sc_crops]), torch.cat([crop_cov, sc_cov])
+            label_list += sc_labels.tolist()  # -1: junk proposal
         if fixed is not None:  # classes whose English name the teacher cannot embed have no target
-            label_list = [k if k >= 0 and fixed_ok[k] else -100 for k in label_list]
+            label_list = [k if (k >= 0 and fixed_ok[k]) or k == -1 else -100 for k in label_list]
         labels = torch.tensor(label_list, device=dev)
         feat = model.image.backbone(normalize(crop_img))
         emb, att = model.image.pool(feat)
@@ -333,7 +362,8 @@ def main():
         else:
             cls_set = list(range(len(train_ids)))
         col = {k: j for j, k in enumerate(cls_set)}
-        labels = torch.tensor([col[k] if k >= 0 else -100 for k in label_list], device=dev)
+        junk = len(cls_set) if n_scene and args.junk_p > 0 else -100  # the "no object" column, when there are junk crops
+        labels = torch.tensor([col[k] if k >= 0 else (junk if k == -1 else -100) for k in label_list], device=dev)
         if fixed is not None:
             te = fixed[cls_set]
         else:
@@ -341,7 +371,8 @@ def main():
             te = F.normalize(embed_texts(model.text, vocab, texts, dev), dim=-1)
         ie = F.normalize(emb, dim=-1)
         scale = model.logit_scale.exp().clamp(max=100)
-        loss_clip = F.cross_entropy(scale * ie @ te.t(), labels, label_smoothing=args.label_smoothing, ignore_index=-100)
+        cols = torch.cat([te, F.normalize(null, dim=0).unsqueeze(0)]) if junk >= 0 else te
+        loss_clip = F.cross_entropy(scale * ie @ cols.t(), labels, label_smoothing=args.label_smoothing, ignore_index=-100)
         if args.text == 'full' and args.tag_weight > 0 and fixed is None:
             # Tags: text -> image over the batch's crops, every crop the tag fits is a positive.
             tag_texts, tag_pos = caps.tag_batch([k if k >= 0 else -1 for k in label_list])
@@ -379,7 +410,8 @@ def main():
         step += 1
         if step % 50 == 0:
             m = np.mean(hist[-50:], 0)
-            acc = (ie @ te.t()).argmax(1).eq(labels).float().mean().item()
+            named = (labels >= 0) & (labels < len(cls_set))
+            acc = (ie @ te.t()).argmax(1).eq(labels)[named].float().mean().item()
             print(f'step {step} {elapsed:.0f}s loss {m[0]:.3f} clip {m[1]:.3f} att {m[2]:.3f} obj {m[3]:.3f} box {m[4]:.3f} '
                   f'crop-acc {acc:.2f} lr {lr:.2e} scale {scale.item():.1f}', flush=True)
 
@@ -392,7 +424,7 @@ def main():
     run = {'seed': args.seed, 'device': str(dev), 'threads': args.threads, 'text_supervision': args.text, 'tag_weight': args.tag_weight, 'softmax_classes': args.negatives or 'all', 'torch': torch.__version__, 'steps': step,
            'crops_per_step': args.crops, 'scenes_per_step': args.scenes, 'scene_side': None if args.clip_only else SCENE, 'crop_side': args.crop, 'warmup_crop': args.warmup_crop or None, 'warmup_frac': args.warmup_frac if args.warmup_crop else None, 'clip_only': args.clip_only,
            'label_smoothing': args.label_smoothing, 'init_image': args.init_image, 'freeze_image_frac': args.freeze_image_frac,
-           'image_lr_mult': args.image_lr_mult, 'hflip_p': args.hflip_p, 'mixstyle_p': args.mixstyle_p, 'distill_text': args.distill_text, 'init_text': args.init_text, 'fixed_text': args.fixed_text,
+           'image_lr_mult': args.image_lr_mult, 'scene_crop_p': args.scene_crop_p, 'junk_p': args.junk_p if args.scene_crop_p else None, 'init_state': args.init_state, 'bn_recalibration': bool(args.init_image) and not args.no_bn_recalibration, 'hflip_p': args.hflip_p, 'mixstyle_p': args.mixstyle_p, 'distill_text': args.distill_text, 'init_text': args.init_text, 'fixed_text': args.fixed_text,
            'seconds': round(seconds, 1), 'minutes_budget': args.minutes, 'params': n_params, 'lr': args.lr,
            'styles': list(styles), 'final_losses': dict(zip(['total', 'clip', 'attention', 'objectness', 'box'],
                                                                   [round(float(x), 4) for x in m])) if hist else None}
