@@ -2,13 +2,17 @@
 // with and without OWL reranking, and print per method: image recall@1/@5, hit@1 (top hit shows the queried object
 // AND its highlight box has IoU >= 0.5 with it), chunks per image, indexing ms per image, search p50.
 //   npm run bench:localization                 (LOUPE_BENCH_SCENES=120, LOUPE_BENCH_SCENE_SOURCE=emoji|shapes,
-//                                               LOUPE_BENCH_METHODS=none,simple,..., LOUPE_BENCH_RERANK=0 to skip rerank)
+//                                               LOUPE_BENCH_METHODS=none,simple,..., LOUPE_BENCH_RERANK=0 to skip rerank,
+//                                               LOUPE_BENCH_STYLES=google,twitter: training-style validation scenes of
+//                                               another seed, for choosing settings without the held-out art,
+//                                               LOUPE_BENCH_DUMP=prefix: per query the first-stage and reranked top 10
+//                                               as JSON, read by bench/localization/fusion.py)
 // Scene sources: `emoji` (default: held-out Apple + Facebook emoji art — never trained on — 640×480, 2-5 objects at
 // 8-70% of the side, rendered by models/train/render_scenes_eval.py into the ignored .cache/; uses the trained
 // emoji-* models unless LOUPE_DEFAULT_*MODEL say otherwise) and `shapes` (procedural coloured shapes, 640×480, 2-5
 // objects of 8-30% of the side, for the shipped colour models).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -74,17 +78,33 @@ const shapes: SceneSource = async (count) => {
 
 const ROOT = join(import.meta.dirname, '../..');
 
-/** Held-out emoji scenes (Apple and Facebook styles alternately), rendered once into .cache/eval/scenes. */
+/**
+ * Held-out emoji scenes (Apple and Facebook styles alternately), rendered once into .cache/eval/scenes. Other styles
+ * (LOUPE_BENCH_STYLES=google,twitter: training styles, for choosing settings without looking at the held-out art)
+ * render into .cache/eval/scenes-val.
+ */
+const HELDOUT_STYLES = 'apple,facebook';
 const emoji: SceneSource = async (count) => {
-  const styles = ['apple', 'facebook'];
+  const styleList = process.env.LOUPE_BENCH_STYLES ?? HELDOUT_STYLES;
+  const styles = styleList.split(',');
+  const sceneDir = join(ROOT, styleList === HELDOUT_STYLES ? '.cache/eval/scenes' : '.cache/eval/scenes-val');
   const per = Math.ceil(count / styles.length);
   const sets = styles.map((style) => {
-    const file = join(ROOT, '.cache/eval/scenes', style, 'scenes.json');
+    const file = join(sceneDir, style, 'scenes.json');
     const meta = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { images: unknown[] }) : null;
     if (!meta || meta.images.length < per) {
       execFileSync(
         '/usr/bin/python3',
-        [join(ROOT, 'models/train/render_scenes_eval.py'), '--styles', styles.join(','), '--count', String(Math.max(per, 150))],
+        [
+          join(ROOT, 'models/train/render_scenes_eval.py'),
+          '--styles',
+          styles.join(','),
+          '--count',
+          String(Math.max(per, 150)),
+          '--out',
+          sceneDir,
+          ...(styleList === HELDOUT_STYLES ? [] : ['--seed', '24680']),
+        ],
         { stdio: 'inherit' },
       );
     }
@@ -101,7 +121,7 @@ const emoji: SceneSource = async (count) => {
     const img = images[Math.floor(i / sets.length)]!;
     out.push({
       id: `${style}-${img.file.replace('.png', '')}`,
-      png: readFileSync(join(ROOT, '.cache/eval/scenes', style, img.file)),
+      png: readFileSync(join(sceneDir, style, img.file)),
       width: img.width,
       height: img.height,
       objects: img.objects.map((o) => ({ label: o.name, box: { x1: o.box[0]!, y1: o.box[1]!, x2: o.box[2]!, y2: o.box[3]! } })),
@@ -199,6 +219,38 @@ try {
       rows.push(
         `${(method + (rerank ? ' + rerank' : '')).padEnd(20)} ${pct(r1)} ${pct(r5)} ${pct(hit1)} ${chunks.toFixed(1).padStart(8)} ${indexMs.toFixed(1).padStart(9)} ${median(times).toFixed(1).padStart(9)}`,
       );
+      if (rerank && process.env.LOUPE_BENCH_DUMP) {
+        const dump: unknown[] = [];
+        const boxHit = (id: string, label: string, box: Box | undefined) =>
+          !!box && byId.get(id)!.objects.some((o) => o.label === label && iou(o.box, box) >= 0.5);
+        for (const [kind, labels] of [
+          ['present', queries.map((q) => q.label)],
+          ['absent', absentQueries],
+        ] as const) {
+          for (const label of labels) {
+            const first = await loupe.search.search(name, { q: label, limit: 10 });
+            const re = await loupe.search.search(name, { q: label, limit: 10, rerank: { depth: 10 } });
+            dump.push({
+              kind,
+              label,
+              first: first.hits.map((h) => ({
+                id: h.id,
+                s: h.score,
+                rel: byId.get(h.id)!.objects.some((o) => o.label === label),
+                hit: boxHit(h.id, label, h.highlights.find((x) => x.box)?.box),
+              })),
+              re: re.hits.map((h) => ({
+                id: h.id,
+                s: h.score,
+                r: h.retrievalScore,
+                rel: byId.get(h.id)!.objects.some((o) => o.label === label),
+                hit: boxHit(h.id, label, h.highlights.find((x) => x.box)?.box),
+              })),
+            });
+          }
+        }
+        writeFileSync(`${process.env.LOUPE_BENCH_DUMP}-${name}.json`, JSON.stringify(dump));
+      }
       if (rerank && minScore !== null && absentQueries.length) {
         // "Is it there?": the same present queries and the absent ones, reranked with the calibrated minScore.
         let kept = 0;

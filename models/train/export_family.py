@@ -22,25 +22,55 @@ from nets import CROP, HEADS, STRIDES, Family, OwlHead, decode, grid_outputs
 DINO_SIZE, DINO_PATCH = 224, 8
 YOLOX_SIZE = 320
 OWL_SIZE, OWL_PROPOSALS, OWL_CANDIDATES = 256, 16, 64
-OWL_DET_SIZE = 256  # the detector runs on the input resized to this side; crops come from the full input
+# The detector runs on the input resized to this side; crops come from the full 256 px input. 192 since 2026-12-04: on
+# training-style validation scenes as good as 256 (bench:localization, LOUPE_BENCH_STYLES=google,twitter), at 0.56x
+# the detector's cost (LOUPE_OWL_DET_SIZE overrides it, for ablations).
+OWL_DET_SIZE = int(os.environ.get('LOUPE_OWL_DET_SIZE', 192))
 OWL_CROP_CONTEXT = 0.1  # as emoji-clip's region_crop: square crops with 10 % context, so objects are not squashed
 OPSET = 16
 
 
+def resample_matrix(src, dst):
+    """[dst, src] antialiased linear (triangle filter, support scaled by the ratio, like PIL's bilinear) resampling
+    matrix: x [.., src, src] -> R @ x @ R^T. Exports as two MatMuls (opset 16's Resize has no antialiasing)."""
+    scale = src / dst
+    support = max(scale, 1.0)
+    r = torch.zeros(dst, src)
+    for i in range(dst):
+        center = (i + 0.5) * scale
+        for j in range(src):
+            w = max(0.0, 1.0 - abs((j + 0.5 - center) / support))
+            r[i, j] = w
+        r[i] /= r[i].sum()
+    return r
+
+
 class Vision(torch.nn.Module):
     """The CLIP image tower; with flip=True the mean of the L2-normalised embeddings of the input and its mirror image
-    (test-time flip: a crop and its mirror get the same embedding, at twice the cost of a tiny tower)."""
+    (test-time flip: a crop and its mirror get the same embedding, at twice the cost of a tiny tower). With `extra`
+    (a second image tower of this family trained towards the same fixed targets, and its input side) the sum of the
+    two towers' L2-normalised embeddings, the second on the input resampled to its side (an ensemble)."""
 
-    def __init__(self, m, flip=False):
+    def __init__(self, m, flip=False, extra=None, side=CROP):
         super().__init__()
         self.m, self.flip = m, flip
+        self.extra = extra[0] if extra else None
+        if extra:
+            self.register_buffer('resample', resample_matrix(side, extra[1]))
+
+    def one(self, x):
+        if not self.flip:
+            return self.m.image(x)
+        b = x.shape[0]
+        e = F.normalize(self.m.image(torch.cat([x, x.flip(-1)], 0)), dim=-1)
+        return e[:b] + e[b:]
 
     def forward(self, pixel_values):
-        if not self.flip:
-            return self.m.image(pixel_values)
-        b = pixel_values.shape[0]
-        e = F.normalize(self.m.image(torch.cat([pixel_values, pixel_values.flip(-1)], 0)), dim=-1)
-        return e[:b] + e[b:]
+        if self.extra is None:
+            return self.one(pixel_values)
+        small = self.resample @ pixel_values @ self.resample.t()
+        return F.normalize(self.one(pixel_values), dim=-1) + F.normalize(self.extra(small), dim=-1)
+
 
 
 class Text(torch.nn.Module):
@@ -270,6 +300,9 @@ def main():
     ap.add_argument('--dino-temperature', type=float, default=3.0, help='chosen on Google (training-style) scenes: v1/v2 recall peak at 2-4')
     ap.add_argument('--tta-flip', action='store_true', help='the CLIP vision graph averages each crop with its mirror image')
     ap.add_argument('--only', default='clip,dino,yolox,owl', help='which folders to write')
+    ap.add_argument('--ensemble-image', default=None, help='a shipped CLIP folder of this family whose image tower joins '
+                    'the exported one in the vision graph (sum of the normalised embeddings; both must be trained towards '
+                    'the same targets, e.g. models/emoji-clip-words)')
     ap.add_argument('--clip-name', default='emoji-clip', help='folder name of the CLIP export (e.g. a candidate name beside the shipped one)')
     ap.add_argument('--owl-form', default='head', choices=('head', 'cosine'),
                     help="'head': the trained OWL head (train_owl.py, owl_head.pt in --run); 'cosine': the CLIP towers "
@@ -286,6 +319,15 @@ def main():
     # CLIP
     if 'clip' in only:
         out = os.path.join(args.models, args.clip_name)
+        extra = None
+        if args.ensemble_image:
+            from from_onnx import load_image_tower
+            with open(os.path.join(args.ensemble_image, 'preprocessor_config.json')) as f:
+                pre = json.load(f)
+            side = pre.get('crop_size', {}).get('height') or pre['size']['shortest_edge']
+            extra = (load_image_tower(Family(len(vocab.tokens), detector=False).image, args.ensemble_image).eval(), side)
+            clip_run = dict(clip_run, ensemble_image={'folder': os.path.basename(os.path.normpath(args.ensemble_image)), 'side': side,
+                                                      'note': 'vision graph = normalize(this run\'s tower(x)) + normalize(that tower(x resampled to its side))'})
         write(out, {
             'config.json': {'_name_or_path': f'loupe/{args.clip_name}', 'architectures': ['CLIPModel'], 'model_type': 'clip', 'projection_dim': dim,
                             'logit_scale_init_value': float(clip.logit_scale.item()),
@@ -305,7 +347,7 @@ def main():
             if os.path.exists(os.path.join(out, 'onnx', stale)):
                 os.remove(os.path.join(out, 'onnx', stale))
         write_tokenizer_fixture(vocab, load_classes(args.data)['classes'])
-        export(Vision(clip, flip=args.tta_flip), (torch.zeros(2, 3, crop, crop),), os.path.join(out, 'onnx', 'vision_model.onnx'), ['pixel_values'], ['image_embeds'],
+        export(Vision(clip, flip=args.tta_flip, extra=extra, side=crop), (torch.zeros(2, 3, crop, crop),), os.path.join(out, 'onnx', 'vision_model.onnx'), ['pixel_values'], ['image_embeds'],
                {'pixel_values': {0: 'batch'}, 'image_embeds': {0: 'batch'}})
         ids = torch.ones(2, 4, dtype=torch.long)
         export(Text(clip), (ids, torch.ones_like(ids)), os.path.join(out, 'onnx', 'text_model.onnx'), ['input_ids', 'attention_mask'], ['text_embeds'],
@@ -349,7 +391,7 @@ def main():
                                             'pad_token_id': 0},
                             'vision_config': {'model_type': 'owlvit_vision_model', 'image_size': OWL_SIZE, 'patch_size': 16, 'num_channels': 3},
                             'loupe': dict(family, kind='two-stage: emoji-yolox proposals -> RoIAlign crops -> the CLIP run\'s image tower vs its text tower (calibrated cosine)',
-                                          proposals=OWL_PROPOSALS, candidates=OWL_CANDIDATES,
+                                          proposals=OWL_PROPOSALS, candidates=OWL_CANDIDATES, detector_side=OWL_DET_SIZE,
                                           logit=f"{cal['a']:.4f} * (cosine + {cal['beta']:.3f} * log(objectness) - {cal['c']:.4f})",
                                           min_score=cal['min_score'], calibration=cal)},
             'preprocessor_config.json': clip_normalize('OwlViTImageProcessor', OWL_SIZE),
@@ -380,7 +422,7 @@ def main():
                             'vision_config': {'model_type': 'owlvit_vision_model', 'image_size': OWL_SIZE, 'patch_size': 16, 'num_channels': 3},
                             'loupe': dict(family, kind='two-stage: emoji-yolox proposals -> RoIAlign crops -> own image tower + box head '
                                                        '(sigmoid focal loss, present and absent queries) vs emoji-clip text tower',
-                                          proposals=OWL_PROPOSALS, candidates=OWL_CANDIDATES, min_score=owl_run['min_score'],
+                                          proposals=OWL_PROPOSALS, candidates=OWL_CANDIDATES, detector_side=OWL_DET_SIZE, min_score=owl_run['min_score'],
                                           calibration=owl_run['validation'])},
             'preprocessor_config.json': clip_normalize('OwlViTImageProcessor', OWL_SIZE),
             'tokenizer.json': tokenizer16, 'tokenizer_config.json': tok_config16,

@@ -43,9 +43,23 @@ if [ "${CLIP_IMAGE_MINUTES:-52}" != 0 ]; then
   $PY models/train/train_family.py --clip-only --fixed-text "$TEACHER" --init-image "$TEACHER" --crop 48 --crops 256 --label-smoothing 0 \
     --hflip-p 0.5 --lr 2e-3 --minutes "${CLIP_IMAGE_MINUTES:-52}" --threads 1 --out "$T/image-hf48" "$@"
   IMAGE_RUN="$T/image-hf48"
+  if [ "${CLIP_CONTINUE_MINUTES:-70}" != 0 ]; then
+    # (d) The shipped tower went through an export in between: the 52-min run was exported (BatchNorm folded), then
+    # continued from that ONNX (BatchNorm unfolded and recalibrated, from_onnx.py) with the full softmax over all
+    # 1,752 classes at half the learning rate. Done the same way here.
+    $PY models/train/compose_clip.py --image-run "$T/image-hf48" --text "$T/text-filler" --out "$T/clip-hf48"
+    $PY models/train/export_family.py --run .cache/train/family-shipped --clip-run "$T/clip-hf48" --only clip --models "$T/export-hf48"
+    $PY models/train/train_family.py --clip-only --fixed-text "$TEACHER" --init-image "$T/export-hf48/emoji-clip" --crop 48 --crops 256 \
+      --label-smoothing 0 --hflip-p 0.5 --lr 1e-3 --negatives 0 --minutes "${CLIP_CONTINUE_MINUTES:-70}" --threads 1 --out "$T/image-ctr70" "$@"
+    IMAGE_RUN="$T/image-ctr70"
+  fi
 fi
 $PY models/train/compose_clip.py --image-run "$IMAGE_RUN" --text "$T/text-filler" --out "$CLIP_RUN"
-$PY models/train/export_family.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --only clip --clip-name emoji-clip
+# (e) The vision graph is an ensemble: this tower plus emoji-clip-words' 32 px tower on the input resampled to 32 px
+# (both trained towards the same fixed name embeddings; sum of the normalised embeddings; CLIP_ENSEMBLE=0: without).
+ENSEMBLE=()
+if [ "${CLIP_ENSEMBLE:-1}" = 1 ]; then ENSEMBLE=(--ensemble-image "$TEACHER"); fi
+$PY models/train/export_family.py --run .cache/train/family-shipped --clip-run "$CLIP_RUN" --only clip --clip-name emoji-clip "${ENSEMBLE[@]}"
 # emoji-owl scores crops with the 32 px tower: the 48 px one ranked fewer right boxes first in bench:localization
 # (MODEL_CARD of emoji-owl).
 if [ "${LOUPE_TRAIN_OWL:-0}" = 1 ]; then
