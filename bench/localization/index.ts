@@ -221,7 +221,7 @@ try {
       );
       if (rerank && process.env.LOUPE_BENCH_DUMP) {
         const dump: unknown[] = [];
-        const boxHit = (id: string, label: string, box: Box | undefined) =>
+        const boxHit = (id: string, label: string, box: Box | null | undefined) =>
           !!box && byId.get(id)!.objects.some((o) => o.label === label && iou(o.box, box) >= 0.5);
         for (const [kind, labels] of [
           ['present', queries.map((q) => q.label)],

@@ -19,8 +19,8 @@ import random
 import numpy as np
 import torch
 
-from common import CACHE, TRAIN_STYLES, Vocab, load_classes, load_sprites, normalize
-from export_family import OWL_SIZE, OwlCosine, load_models
+from common import CACHE, ROOT, TRAIN_STYLES, Vocab, load_classes, load_sprites, normalize
+from export_family import OWL_DET_SIZE, OWL_SIZE, OwlCosine, load_models, with_ensemble
 from train_family import Captions
 from scenes import render_scenes
 
@@ -40,13 +40,15 @@ def main():
     ap.add_argument('--run', default=os.path.join(CACHE, 'family-run'))
     ap.add_argument('--clip-run', default=None)
     ap.add_argument('--scenes', type=int, default=160)
+    ap.add_argument('--ensemble-image', default=None, help='score crops with the CLIP run\'s image tower ensembled with this '
+                    'shipped folder\'s (export_family.EnsembleImage); recorded in owl_calibration.json for the export')
     args = ap.parse_args()
     torch.set_num_threads(2)
     meta = load_classes()
     classes = meta['classes']
     vocab = Vocab(meta['vocab'])
     model, clip, crop, _, _ = load_models(args.run, args.clip_run, len(vocab.tokens))
-    owl = OwlCosine(model, clip, crop)
+    owl = OwlCosine(model, with_ensemble(clip, args.ensemble_image, len(vocab.tokens), crop), crop)
     seen = [i for i, c in enumerate(classes) if c['split'] == 'train']
     sprites = [load_sprites(s, 'cpu', with_present=True) for s in TRAIN_STYLES]
     g = torch.Generator()
@@ -150,6 +152,9 @@ def main():
                                                   'curve': {f'{t:.1f}': [round(k, 3), round(r, 3)] for _, t, k, r in options
                                                             if abs(t * 10 - round(t * 10)) < 1e-6}}}}
     cal['min_score'] = min_score
+    cal['detector_side'] = OWL_DET_SIZE
+    if args.ensemble_image:
+        cal['ensemble_image'] = os.path.relpath(os.path.abspath(args.ensemble_image), ROOT)
     with open(os.path.join(args.clip_run or args.run, 'owl_calibration.json'), 'w') as f:
         json.dump(cal, f, indent=2)
     print(json.dumps(cal))

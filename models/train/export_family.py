@@ -22,10 +22,11 @@ from nets import CROP, HEADS, STRIDES, Family, OwlHead, decode, grid_outputs
 DINO_SIZE, DINO_PATCH = 224, 8
 YOLOX_SIZE = 320
 OWL_SIZE, OWL_PROPOSALS, OWL_CANDIDATES = 256, 16, 64
-# The detector runs on the input resized to this side; crops come from the full 256 px input. 192 since 2026-12-04: on
-# training-style validation scenes as good as 256 (bench:localization, LOUPE_BENCH_STYLES=google,twitter), at 0.56x
-# the detector's cost (LOUPE_OWL_DET_SIZE overrides it, for ablations).
-OWL_DET_SIZE = int(os.environ.get('LOUPE_OWL_DET_SIZE', 192))
+# The detector runs on the input resized to this side; crops come from the full 256 px input. 192 and 160 were tried
+# 2026-12-04 (LOUPE_OWL_DET_SIZE overrides it): as good as 256 on training-style validation scenes and 0.75x / 0.60x
+# the rerank latency, but the top box on held-out art fell from 72.3 to 69.9 / 66.1 % (emoji-owl's MODEL_CARD), and 256
+# already reranks 10 hits in about 120 ms on 2 quiet cores: kept at 256.
+OWL_DET_SIZE = int(os.environ.get('LOUPE_OWL_DET_SIZE', 256))
 OWL_CROP_CONTEXT = 0.1  # as emoji-clip's region_crop: square crops with 10 % context, so objects are not squashed
 OPSET = 16
 
@@ -45,32 +46,63 @@ def resample_matrix(src, dst):
     return r
 
 
-class Vision(torch.nn.Module):
-    """The CLIP image tower; with flip=True the mean of the L2-normalised embeddings of the input and its mirror image
-    (test-time flip: a crop and its mirror get the same embedding, at twice the cost of a tiny tower). With `extra`
-    (a second image tower of this family trained towards the same fixed targets, and its input side) the sum of the
-    two towers' L2-normalised embeddings, the second on the input resampled to its side (an ensemble)."""
+class EnsembleImage(torch.nn.Module):
+    """Two image towers of this family trained towards the same fixed targets, as one: the sum of their L2-normalised
+    embeddings, the second on the input resampled to its side (resample_matrix)."""
 
-    def __init__(self, m, flip=False, extra=None, side=CROP):
+    def __init__(self, main, extra, side, extra_side):
+        super().__init__()
+        self.main, self.extra = main, extra
+        self.register_buffer('resample', resample_matrix(side, extra_side))
+
+    def forward(self, x):
+        small = self.resample @ x @ self.resample.t()
+        return F.normalize(self.main(x), dim=-1) + F.normalize(self.extra(small), dim=-1)
+
+
+def load_ensemble_tower(folder, vocab_size):
+    """-> (image tower of a shipped CLIP folder of this family, its input side)."""
+    from from_onnx import load_image_tower
+    with open(os.path.join(folder, 'preprocessor_config.json')) as f:
+        pre = json.load(f)
+    side = pre.get('crop_size', {}).get('height') or pre['size']['shortest_edge']
+    return load_image_tower(Family(vocab_size, detector=False).image, folder).eval(), side
+
+
+class ClipParts(torch.nn.Module):
+    """A CLIP run's text tower beside another image module (an EnsembleImage): what OwlCosine needs of `clip`."""
+
+    def __init__(self, image, text):
+        super().__init__()
+        self.image, self.text = image, text
+
+
+def with_ensemble(clip, folder, vocab_size, crop):
+    """The CLIP run as is, or (folder given) with its image tower ensembled with that shipped folder's."""
+    if not folder:
+        return clip
+    extra, side = load_ensemble_tower(folder, vocab_size)
+    return ClipParts(EnsembleImage(clip.image, extra, crop, side), clip.text)
+
+
+class Vision(torch.nn.Module):
+    """The CLIP image tower, or with `ensemble` (an EnsembleImage around it) the ensemble; with flip=True the mean of the
+    L2-normalised embeddings of the input and its mirror image (test-time flip: a crop and its mirror get the same
+    embedding, at twice the cost of a tiny tower). The tower's weights keep their `m.image.` names in the ONNX graph
+    (registered first), which from_onnx.load_image_tower reads back."""
+
+    def __init__(self, m, flip=False, ensemble=None):
         super().__init__()
         self.m, self.flip = m, flip
-        self.extra = extra[0] if extra else None
-        if extra:
-            self.register_buffer('resample', resample_matrix(side, extra[1]))
-
-    def one(self, x):
-        if not self.flip:
-            return self.m.image(x)
-        b = x.shape[0]
-        e = F.normalize(self.m.image(torch.cat([x, x.flip(-1)], 0)), dim=-1)
-        return e[:b] + e[b:]
+        self.ensemble = ensemble
 
     def forward(self, pixel_values):
-        if self.extra is None:
-            return self.one(pixel_values)
-        small = self.resample @ pixel_values @ self.resample.t()
-        return F.normalize(self.one(pixel_values), dim=-1) + F.normalize(self.extra(small), dim=-1)
-
+        image = self.ensemble if self.ensemble is not None else self.m.image
+        if not self.flip:
+            return image(pixel_values)
+        b = pixel_values.shape[0]
+        e = F.normalize(image(torch.cat([pixel_values, pixel_values.flip(-1)], 0)), dim=-1)
+        return e[:b] + e[b:]
 
 
 class Text(torch.nn.Module):
@@ -235,6 +267,18 @@ class OwlImageGuided(torch.nn.Module):
         return logits, owl_boxes(props)
 
 
+def owl_kind(clip_run, crop):
+    """config.json loupe.kind of the cosine OWL graph, from the CLIP run's record (which towers score the crops)."""
+    def of(path):
+        name = os.path.basename(os.path.normpath(path))
+        return name + ("'" if name.endswith('s') else "'s")
+    image = of(clip_run['init_image']) if clip_run.get('init_image') and not clip_run.get('steps') else "the CLIP run's"
+    text = clip_run.get('composed', {}).get('text')
+    text = of(text) if text else "the CLIP run's"
+    return (f'two-stage: emoji-yolox proposals (detector on a {OWL_DET_SIZE} px copy) -> RoIAlign crops -> {image} {crop} px image '
+            f'tower vs {text} text tower (calibrated cosine)')
+
+
 def tokenizer_files(vocab, max_len):
     """tokenizer.json (BertNormalizer + BertPreTokenizer + WordPiece) and tokenizer_config.json of the subword vocabulary."""
     assert max_len == vocab.max_tokens
@@ -319,13 +363,10 @@ def main():
     # CLIP
     if 'clip' in only:
         out = os.path.join(args.models, args.clip_name)
-        extra = None
+        ensemble = None
         if args.ensemble_image:
-            from from_onnx import load_image_tower
-            with open(os.path.join(args.ensemble_image, 'preprocessor_config.json')) as f:
-                pre = json.load(f)
-            side = pre.get('crop_size', {}).get('height') or pre['size']['shortest_edge']
-            extra = (load_image_tower(Family(len(vocab.tokens), detector=False).image, args.ensemble_image).eval(), side)
+            extra, side = load_ensemble_tower(args.ensemble_image, len(vocab.tokens))
+            ensemble = EnsembleImage(clip.image, extra, crop, side)
             clip_run = dict(clip_run, ensemble_image={'folder': os.path.basename(os.path.normpath(args.ensemble_image)), 'side': side,
                                                       'note': 'vision graph = normalize(this run\'s tower(x)) + normalize(that tower(x resampled to its side))'})
         write(out, {
@@ -335,7 +376,9 @@ def main():
                                             'projection_dim': dim, 'max_position_embeddings': MAX_TOKENS, 'pad_token_id': 0},
                             'vision_config': {'model_type': 'clip_vision_model', 'image_size': crop, 'num_channels': 3,
                                               'hidden_size': clip.image.backbone.channels, 'projection_dim': dim, 'patch_size': 8},
-                            'loupe': dict(family, kind='CNN image tower with attention pooling + subword text tower (conv + attention pooling)',
+                            'loupe': dict(family, kind='CNN image tower with attention pooling + subword text tower (conv + attention pooling)'
+                                          + (f"; vision graph: ensemble with the image tower of {os.path.basename(os.path.normpath(args.ensemble_image))} "
+                                             f"({clip_run['ensemble_image']['side']} px)" if args.ensemble_image else ''),
                                           # trained on objects filling 50-95 % of the crop: proposals are embedded squared, with context
                                           region_crop={'context': 0.1, 'square': True})},
             'preprocessor_config.json': {'image_processor_type': 'CLIPImageProcessor', 'feature_extractor_type': 'CLIPFeatureExtractor',
@@ -347,7 +390,7 @@ def main():
             if os.path.exists(os.path.join(out, 'onnx', stale)):
                 os.remove(os.path.join(out, 'onnx', stale))
         write_tokenizer_fixture(vocab, load_classes(args.data)['classes'])
-        export(Vision(clip, flip=args.tta_flip, extra=extra, side=crop), (torch.zeros(2, 3, crop, crop),), os.path.join(out, 'onnx', 'vision_model.onnx'), ['pixel_values'], ['image_embeds'],
+        export(Vision(clip, flip=args.tta_flip, ensemble=ensemble), (torch.zeros(2, 3, crop, crop),), os.path.join(out, 'onnx', 'vision_model.onnx'), ['pixel_values'], ['image_embeds'],
                {'pixel_values': {0: 'batch'}, 'image_embeds': {0: 'batch'}})
         ids = torch.ones(2, 4, dtype=torch.long)
         export(Text(clip), (ids, torch.ones_like(ids)), os.path.join(out, 'onnx', 'text_model.onnx'), ['input_ids', 'attention_mask'], ['text_embeds'],
@@ -390,7 +433,7 @@ def main():
                             'text_config': {'model_type': 'owlvit_text_model', 'vocab_size': len(vocab.tokens), 'max_position_embeddings': MAX_TOKENS,
                                             'pad_token_id': 0},
                             'vision_config': {'model_type': 'owlvit_vision_model', 'image_size': OWL_SIZE, 'patch_size': 16, 'num_channels': 3},
-                            'loupe': dict(family, kind='two-stage: emoji-yolox proposals -> RoIAlign crops -> the CLIP run\'s image tower vs its text tower (calibrated cosine)',
+                            'loupe': dict(family, kind=owl_kind(clip_run, crop),
                                           proposals=OWL_PROPOSALS, candidates=OWL_CANDIDATES, detector_side=OWL_DET_SIZE,
                                           logit=f"{cal['a']:.4f} * (cosine + {cal['beta']:.3f} * log(objectness) - {cal['c']:.4f})",
                                           min_score=cal['min_score'], calibration=cal)},
@@ -398,7 +441,7 @@ def main():
             'tokenizer.json': tokenizer16, 'tokenizer_config.json': tok_config16,
             'training_run.json': {'detector': run, 'clip': clip_run, 'calibration': cal}})
         ids = torch.ones(2, MAX_TOKENS, dtype=torch.long)
-        owl = OwlCosine(model, clip, crop, cal['a'], cal['c'], cal['beta'])
+        owl = OwlCosine(model, with_ensemble(clip, cal.get('ensemble_image') and os.path.join(ROOT, cal['ensemble_image']), len(vocab.tokens), crop), crop, cal['a'], cal['c'], cal['beta'])
         export(owl, (ids, torch.ones_like(ids), torch.zeros(1, 3, OWL_SIZE, OWL_SIZE)), os.path.join(out, 'onnx', 'model.onnx'),
                ['input_ids', 'attention_mask', 'pixel_values'], ['logits', 'pred_boxes'],
                {'input_ids': {0: 'queries', 1: 'sequence'}, 'attention_mask': {0: 'queries', 1: 'sequence'}, 'pixel_values': {0: 'batch'},

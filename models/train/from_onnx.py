@@ -72,6 +72,10 @@ def load_image_tower(tower, clip_dir):
     the backbone's convolutions come first in the graph, then the pooling's query and value convolutions (by name)."""
     init, convs = read_onnx(os.path.join(clip_dir, 'onnx', 'vision_model.onnx'))
     pairs = conv_bn_pairs(tower.backbone)
+    if len(convs) == 2 * (len(pairs) + 2) and any(k.startswith('ensemble.extra.') for k in init):
+        # A two-tower vision graph (export_family.py --ensemble-image): the run's own tower is traced first.
+        print(f'{clip_dir}: an ensemble vision graph; loading its first tower (the run\'s own)', flush=True)
+        convs = convs[:len(pairs) + 2]
     if len(convs) != len(pairs) + 2:
         raise SystemExit(f'{clip_dir}: {len(convs)} Conv nodes, the image tower has {len(pairs) + 2}: not this architecture')
     unfold_into(pairs, convs, init, clip_dir)

@@ -9,7 +9,10 @@
 #      models/emoji-clip-words puts its English name; (b) the image tower: emoji-clip-words' fine-tuned on all 10
 #      training styles at 48 px against the same fixed English-name targets (train_family.py --fixed-text), sprites
 #      mirrored half the time, 52 min on one thread (CLIP_IMAGE_MINUTES=0: keep emoji-clip-words' tower unchanged);
-#      (c) compose_clip.py joins the two (both were trained towards the same targets, so they fit together).
+#      (d) that tower exported, then continued from its ONNX for 70 min (full softmax over all classes, lr 1e-3;
+#      CLIP_CONTINUE_MINUTES=0 skips it); (c) compose_clip.py joins image and text towers (both were trained towards
+#      the same targets, so they fit together); (e) the export's vision graph is an ensemble of that tower and
+#      emoji-clip-words' 32 px one (CLIP_ENSEMBLE=0: without).
 #   3. emoji-owl: calibrate_owl.py fits the cosine-form OWL graph (yolox proposals, crops scored by emoji-clip-words'
 #      32 px image tower against emoji-clip's text tower) on
 #      training-style validation scenes (Platt-scaled probabilities; the default minScore chosen for "is it in my top
