@@ -221,8 +221,12 @@ try {
       );
       if (rerank && process.env.LOUPE_BENCH_DUMP) {
         const dump: unknown[] = [];
-        const boxHit = (id: string, label: string, box: Box | null | undefined) =>
-          !!box && byId.get(id)!.objects.some((o) => o.label === label && iou(o.box, box) >= 0.5);
+        // One hit as the fusion analysis reads it: score, shows the label, its box on the labelled object.
+        const row = (h: { id: string; score: number; highlights: { box?: Box | null }[] }, label: string) => {
+          const box = h.highlights.find((x) => x.box)?.box;
+          const objects = byId.get(h.id)!.objects.filter((o) => o.label === label);
+          return { id: h.id, s: h.score, rel: objects.length > 0, hit: !!box && objects.some((o) => iou(o.box, box) >= 0.5) };
+        };
         for (const [kind, labels] of [
           ['present', queries.map((q) => q.label)],
           ['absent', absentQueries],
@@ -233,19 +237,8 @@ try {
             dump.push({
               kind,
               label,
-              first: first.hits.map((h) => ({
-                id: h.id,
-                s: h.score,
-                rel: byId.get(h.id)!.objects.some((o) => o.label === label),
-                hit: boxHit(h.id, label, h.highlights.find((x) => x.box)?.box),
-              })),
-              re: re.hits.map((h) => ({
-                id: h.id,
-                s: h.score,
-                r: h.retrievalScore,
-                rel: byId.get(h.id)!.objects.some((o) => o.label === label),
-                hit: boxHit(h.id, label, h.highlights.find((x) => x.box)?.box),
-              })),
+              first: first.hits.map((h) => row(h, label)),
+              re: re.hits.map((h) => ({ ...row(h, label), r: h.retrievalScore })),
             });
           }
         }

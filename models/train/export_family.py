@@ -363,10 +363,9 @@ def main():
     # CLIP
     if 'clip' in only:
         out = os.path.join(args.models, args.clip_name)
-        ensemble = None
-        if args.ensemble_image:
-            extra, side = load_ensemble_tower(args.ensemble_image, len(vocab.tokens))
-            ensemble = EnsembleImage(clip.image, extra, crop, side)
+        ensemble = with_ensemble(clip, args.ensemble_image, len(vocab.tokens), crop).image if args.ensemble_image else None
+        if ensemble is not None:
+            side = ensemble.resample.shape[0]
             clip_run = dict(clip_run, ensemble_image={'folder': os.path.basename(os.path.normpath(args.ensemble_image)), 'side': side,
                                                       'note': 'vision graph = normalize(this run\'s tower(x)) + normalize(that tower(x resampled to its side))'})
         write(out, {
